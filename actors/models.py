@@ -1,0 +1,228 @@
+"""Armed actors, their aliases, and their typed, dated relations.
+
+Coded after ACLED's actor conventions (one actor per organisation; civilians and unidentified
+groups per country) with UCDP-style dated relations, so that "incidents by JNIM" can include its
+member groups and an actor's renaming does not split its record.
+"""
+
+import pghistory
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
+
+from actors.names import Normalise
+from config.triggers import touch_updated_at
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", _("day")
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
+
+
+class ActorKind(models.TextChoices):
+    STATE = "state", _("State force")
+    EXTERNAL = "external", _("Foreign / external force")
+    PMC = "pmc", _("Private military company")
+    REBEL = "rebel", _("Rebel / separatist group")
+    JIHADIST = "jihadist", _("Jihadist armed group")
+    MILITIA = "militia", _("Identity or self-defence militia")
+    CIVILIANS = "civilians", _("Civilians")
+    UNIDENTIFIED = "unidentified", _("Unidentified armed group")
+
+
+class AcledInter(models.IntegerChoices):
+    """ACLED's actor-type codes (`inter1`/`inter2`)."""
+
+    STATE_FORCES = 1, _("State forces")
+    REBEL_GROUPS = 2, _("Rebel groups")
+    POLITICAL_MILITIAS = 3, _("Political militias")
+    IDENTITY_MILITIAS = 4, _("Identity militias")
+    RIOTERS = 5, _("Rioters")
+    PROTESTERS = 6, _("Protesters")
+    CIVILIANS = 7, _("Civilians")
+    EXTERNAL_FORCES = 8, _("External/other forces")
+
+
+# What ACLED usually codes each kind as, when an actor has no explicit code of its own.
+ACLED_INTER_BY_KIND = {
+    ActorKind.STATE: AcledInter.STATE_FORCES,
+    ActorKind.EXTERNAL: AcledInter.EXTERNAL_FORCES,
+    ActorKind.PMC: AcledInter.EXTERNAL_FORCES,
+    ActorKind.REBEL: AcledInter.REBEL_GROUPS,
+    ActorKind.JIHADIST: AcledInter.REBEL_GROUPS,
+    ActorKind.MILITIA: AcledInter.IDENTITY_MILITIAS,
+    ActorKind.CIVILIANS: AcledInter.CIVILIANS,
+    ActorKind.UNIDENTIFIED: AcledInter.POLITICAL_MILITIAS,
+}
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Actor(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
+    acronym = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=20, choices=ActorKind.choices)
+    acled_inter = models.PositiveSmallIntegerField(
+        _("ACLED actor type"), choices=AcledInter.choices, null=True, blank=True,
+        help_text=_("Leave empty to use the usual code for the kind."),
+    )
+    countries = ArrayField(
+        models.CharField(max_length=2), default=list, blank=True,
+        help_text=_("ISO 3166 alpha-2 codes of the countries where it operates, main one first."),
+    )
+    active_from = models.DateField(null=True, blank=True)
+    active_from_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    active_until = models.DateField(null=True, blank=True)
+    active_until_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    description = models.TextField(blank=True)
+    references = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ActorKind.values), name="actor_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(acled_inter__isnull=True) | Q(acled_inter__in=AcledInter.values),
+                name="actor_acled_inter_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(active_until__isnull=True)
+                | Q(active_from__isnull=True)
+                | Q(active_until__gte=F("active_from")),
+                name="actor_active_period_ordered",
+                violation_error_message=_("An actor cannot stop being active before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(active_from_precision__in=DatePrecision.values)
+                & Q(active_until_precision__in=DatePrecision.values),
+                name="actor_date_precision_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(slug__regex=r"^[a-z0-9]+(-[a-z0-9]+)*$"), name="actor_slug_format"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind"])]
+        triggers = [touch_updated_at("actor_touch_updated_at")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    @property
+    def acled_inter_code(self) -> int:
+        return self.acled_inter or ACLED_INTER_BY_KIND[self.kind]
+
+
+class AliasKind(models.TextChoices):
+    NAME = "name", _("name")
+    ACRONYM = "acronym", _("acronym")
+    TRANSLITERATION = "transliteration", _("transliteration")
+    FORMER_NAME = "former_name", _("former name")
+    ACLED = "acled", _("ACLED spelling")
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class ActorAlias(models.Model):
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=250)
+    language = models.CharField(
+        max_length=8, default="und", help_text=_("ISO 639-1 code (en, fr, ar…) or 'und'.")
+    )
+    kind = models.CharField(max_length=20, choices=AliasKind.choices, default=AliasKind.NAME)
+    # Computed by the database, so every write path (admin, loaders, raw SQL) agrees.
+    normalised = models.GeneratedField(
+        expression=Normalise("name"),
+        output_field=models.CharField(max_length=250),
+        db_persist=True,
+    )
+
+    class Meta:
+        verbose_name_plural = "actor aliases"
+        ordering = ["actor", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["actor", "name"], name="actor_alias_unique_name"),
+            models.CheckConstraint(condition=~Q(name=""), name="actor_alias_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(kind__in=AliasKind.values), name="actor_alias_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(language__regex=r"^([a-z]{2,3})(-[A-Za-z0-9]+)?$"),
+                name="actor_alias_language_format",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["normalised"], name="actor_alias_normalised"),
+            GinIndex(
+                OpClass(F("normalised"), name="gin_trgm_ops"), name="actor_alias_normalised_trgm"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RelationType(models.TextChoices):
+    MEMBER_OF = "member_of", _("member of")
+    AFFILIATE_OF = "affiliate_of", _("affiliate of")
+    ALLIED_WITH = "allied_with", _("allied with")
+    ATTACHED_TO = "attached_to", _("attached to")
+    RENAMED_TO = "renamed_to", _("renamed to")
+    SUCCEEDED_BY = "succeeded_by", _("succeeded by")
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class ActorRelation(models.Model):
+    """A typed, dated edge: `source` is <type> `target` (Ansar Dine is member of JNIM)."""
+
+    source = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="relations_out")
+    target = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="relations_in")
+    type = models.CharField(max_length=20, choices=RelationType.choices)
+    start_date = models.DateField(null=True, blank=True)
+    start_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    end_date = models.DateField(null=True, blank=True)
+    end_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    note = models.TextField(blank=True)
+    references = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["source", "type", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source=F("target")), name="actor_relation_not_to_itself",
+                violation_error_message=_("An actor cannot be related to itself."),
+            ),
+            models.CheckConstraint(
+                condition=Q(type__in=RelationType.values), name="actor_relation_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="actor_relation_period_ordered",
+                violation_error_message=_("A relation cannot end before it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["source", "target", "type", "start_date"],
+                nulls_distinct=False,
+                name="actor_relation_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.get_type_display()} {self.target}"

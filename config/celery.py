@@ -1,0 +1,27 @@
+"""The Celery app: Redis as broker, tasks discovered in each app's tasks.py, the beat schedule."""
+
+import os
+import time
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+
+app = Celery("sahel")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+BEAT_HEARTBEAT_KEY = "beat:heartbeat"
+BEAT_HEARTBEAT_SECONDS = 30
+
+app.conf.beat_schedule = {
+    "beat-heartbeat": {"task": "config.beat_heartbeat", "schedule": BEAT_HEARTBEAT_SECONDS},
+}
+
+
+@app.task(name="config.beat_heartbeat", ignore_result=True)
+def beat_heartbeat() -> None:
+    """Records that beat is scheduling and a worker is running what it schedules (for /healthz)."""
+    from django.core.cache import cache
+
+    cache.set(BEAT_HEARTBEAT_KEY, time.time(), timeout=None)

@@ -1,0 +1,91 @@
+"""The health check behind /healthz: database (with PostGIS), Redis, Celery workers, and beat.
+
+The answer is 200 when the database, Redis and at least one worker answer; otherwise 503 with the
+failing parts named. Beat is reported too, but a late beat alone does not make the site unhealthy.
+"""
+
+import time
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from config.celery import BEAT_HEARTBEAT_KEY, BEAT_HEARTBEAT_SECONDS, app as celery_app
+
+REQUIRED = ("database", "redis", "workers")
+TIMEOUT_SECONDS = 1.0
+
+
+def check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT postgis_lib_version()")
+            (postgis,) = cursor.fetchone()
+    except Exception as exc:  # any failure to reach or query the database is "down"
+        return {"ok": False, "error": _describe(exc)}
+    return {"ok": True, "postgis": postgis}
+
+
+def check_redis() -> dict:
+    client = redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=TIMEOUT_SECONDS, socket_timeout=TIMEOUT_SECONDS
+    )
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return {"ok": False, "error": _describe(exc)}
+    finally:
+        client.close()
+    return {"ok": True}
+
+
+def check_workers(broker_ok: bool) -> dict:
+    if not broker_ok:
+        return {"ok": False, "error": "cannot ask the workers: the broker (Redis) is down"}
+    try:
+        with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
+            conn.ensure_connection(max_retries=1, timeout=TIMEOUT_SECONDS)
+            replies = celery_app.control.ping(timeout=TIMEOUT_SECONDS, connection=conn)
+    except Exception as exc:  # kombu raises a variety of transport errors
+        return {"ok": False, "error": _describe(exc)}
+    names = sorted(name for reply in replies for name in reply)
+    if not names:
+        return {"ok": False, "error": "no Celery worker answered", "workers": []}
+    return {"ok": True, "workers": names}
+
+
+def check_beat(redis_ok: bool) -> dict:
+    if not redis_ok:
+        return {"ok": False, "error": "unknown: Redis is down"}
+    try:
+        last = cache.get(BEAT_HEARTBEAT_KEY)
+    except Exception as exc:
+        return {"ok": False, "error": _describe(exc)}
+    if last is None:
+        return {"ok": False, "error": "no heartbeat from beat yet"}
+    age = time.time() - last
+    return {"ok": age < 4 * BEAT_HEARTBEAT_SECONDS, "last_heartbeat_seconds_ago": round(age, 1)}
+
+
+def system_health() -> dict:
+    """Checks every part and returns {"status", "checks", "failing"}."""
+    checks = {"database": check_database(), "redis": check_redis()}
+    checks["workers"] = check_workers(checks["redis"]["ok"])
+    checks["beat"] = check_beat(checks["redis"]["ok"])
+    failing = [name for name in REQUIRED if not checks[name]["ok"]]
+    return {"status": "fail" if failing else "ok", "checks": checks, "failing": failing}
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    report = system_health()
+    return JsonResponse(report, status=503 if report["failing"] else 200)
+
+
+def _describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]

@@ -1,0 +1,31 @@
+"""Settings for the test suite: the base settings, isolated from a running dashboard.
+
+Each checkout gets its own test database, Redis database and Celery queue, so a test run never
+collides with `scripts/run` or with another checkout's tests on the same servers.
+"""
+
+import hashlib
+from urllib.parse import urlsplit, urlunsplit
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, CACHES, DATABASES, REDIS_URL, env_str
+
+CHECKOUT_ID = hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:8]
+
+
+def _redis_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"]["TEST"] = {"NAME": f"test_sahel_{CHECKOUT_ID}"}
+
+REDIS_URL = env_str("TEST_REDIS_URL", _redis_db(REDIS_URL, 15))
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_DEFAULT_QUEUE = f"tests-{CHECKOUT_ID}"
+CACHES["default"]["LOCATION"] = REDIS_URL
+CACHES["default"]["KEY_PREFIX"] = f"sahel-tests-{CHECKOUT_ID}"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]

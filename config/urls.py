@@ -1,0 +1,15 @@
+"""URL root. Fixed interfaces (see DESIGN.md): /healthz, /, /incidents/, /actors/, /review/,
+/admin/, /api/v1/…"""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from config import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("incidents.urls")),
+]
