@@ -1,0 +1,56 @@
+from django.contrib import admin
+
+from actors.models import Actor, ActorAlias, ActorRelation
+
+
+class ActorAliasInline(admin.TabularInline):
+    model = ActorAlias
+    extra = 0
+    fields = ("name", "language", "kind", "normalised")
+    readonly_fields = ("normalised",)
+
+
+class RelationOutInline(admin.TabularInline):
+    model = ActorRelation
+    fk_name = "source"
+    extra = 0
+    autocomplete_fields = ("target",)
+    fields = ("type", "target", "start_date", "start_precision", "end_date", "end_precision", "note")
+    verbose_name_plural = "relations (this actor is …)"
+
+
+@admin.register(Actor)
+class ActorAdmin(admin.ModelAdmin):
+    list_display = ("name", "acronym", "kind", "acled_inter", "countries", "active_from", "active_until")
+    list_filter = ("kind", "acled_inter")
+    search_fields = ("name", "name_fr", "acronym", "slug", "aliases__normalised")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (ActorAliasInline, RelationOutInline)
+    readonly_fields = ("created_at", "updated_at")
+
+    def get_search_results(self, request, queryset, search_term):
+        from actors.names import normalise_name
+
+        # Aliases are searched in their normalised form: "Jama'at" finds "Jamaat".
+        queryset, may_have_duplicates = super().get_search_results(
+            request, queryset, normalise_name(search_term) if search_term else search_term)
+        more, _ = super().get_search_results(request, self.model.objects.all(), search_term)
+        return (queryset | more).distinct(), may_have_duplicates
+
+
+@admin.register(ActorAlias)
+class ActorAliasAdmin(admin.ModelAdmin):
+    list_display = ("name", "actor", "language", "kind", "normalised")
+    list_filter = ("language", "kind")
+    search_fields = ("name", "normalised", "actor__name")
+    autocomplete_fields = ("actor",)
+    list_select_related = ("actor",)
+
+
+@admin.register(ActorRelation)
+class ActorRelationAdmin(admin.ModelAdmin):
+    list_display = ("source", "type", "target", "start_date", "end_date")
+    list_filter = ("type",)
+    search_fields = ("source__name", "target__name", "note")
+    autocomplete_fields = ("source", "target")
+    list_select_related = ("source", "target")

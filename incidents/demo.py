@@ -1,0 +1,200 @@
+"""The demo set: incidents coded from public reporting (demo_incidents.json), with their actors,
+sources, claims side by side and civilian harm, so that a first run shows a living map.
+
+Loading is idempotent: each incident is keyed by its demo key (origin "demo", external_id), and
+only fields that differ from the file are written, so a second load changes nothing.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pghistory
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils import timezone
+
+from actors.models import Actor
+from incidents.models import (
+    CivilianHarmReport,
+    Claim,
+    Incident,
+    IncidentActor,
+    Origin,
+    Source,
+    Status,
+    Victim,
+)
+
+DEMO_PATH = Path(__file__).resolve().parent / "demo_incidents.json"
+
+
+@dataclass
+class DemoLoadReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return f"demo incidents: {self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
+def _sync(obj, values: dict) -> bool:
+    """Sets the fields of `values` that differ and saves them; returns whether anything changed."""
+    changed = [key for key, value in values.items() if getattr(obj, key) != value]
+    if changed:
+        for key in changed:
+            setattr(obj, key, values[key])
+        obj.full_clean()
+        obj.save(update_fields=changed)
+    return bool(changed)
+
+
+def _create(model, **values):
+    obj = model(**values)
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+@transaction.atomic
+def demo_load(path: Path = DEMO_PATH) -> DemoLoadReport:
+    """Creates or updates the demo incidents from `path`."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    actors = {a.slug: a for a in Actor.objects.all()}
+    report = DemoLoadReport()
+    with pghistory.context(command="load_demo"):
+        for entry in data["incidents"]:
+            created, changed = _upsert_incident(entry, actors)
+            if created:
+                report.created += 1
+            elif changed:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+    return report
+
+
+def _actor(actors: dict, slug: str | None) -> Actor | None:
+    if slug is None:
+        return None
+    try:
+        return actors[slug]
+    except KeyError:
+        raise ValueError(f"the demo set names actor {slug!r}, which is not loaded "
+                         f"(run manage.py load_actors first)") from None
+
+
+def _upsert_incident(entry: dict, actors: dict) -> tuple[bool, bool]:
+    lon, lat = entry["location"]
+    values = {
+        "title": entry["title"],
+        "date_start": date.fromisoformat(entry["date_start"]),
+        "date_end": date.fromisoformat(entry["date_end"]),
+        "time_precision": entry["time_precision"],
+        "location": Point(lon, lat, srid=4326),
+        "geo_precision": entry["geo_precision"],
+        "location_name": entry["location_name"],
+        "event_type": entry["event_type"],
+        "sub_event_type": entry["sub_event_type"],
+        "civilian_targeting": entry["civilian_targeting"],
+        "tags": entry["tags"],
+        "narrative": entry["narrative"],
+        "status": Status.PUBLISHED,
+    }
+    incident = Incident.objects.filter(origin=Origin.DEMO, external_id=entry["key"]).first()
+    created = incident is None
+    if created:
+        incident = _create(Incident, origin=Origin.DEMO, external_id=entry["key"],
+                           published_at=timezone.now(), **values)
+        changed = True
+    else:
+        changed = _sync(incident, values)
+    changed |= _sync_participants(incident, entry["participants"], actors)
+    changed |= _sync_claims(incident, entry["claims"], actors)
+    if "civilian_harm" in entry:
+        changed |= _sync_harm(incident, entry["civilian_harm"], actors)
+    return created, changed
+
+
+def _sync_participants(incident: Incident, wanted: list[dict], actors: dict) -> bool:
+    existing = {(p.actor.slug, p.role): p for p in incident.participants.select_related("actor")}
+    changed = False
+    for item in wanted:
+        values = {"claimed_responsibility": item.get("claimed_responsibility", False),
+                  "note": item.get("note", "")}
+        current = existing.pop((item["actor"], item["role"]), None)
+        if current is None:
+            _create(IncidentActor, incident=incident, actor=_actor(actors, item["actor"]),
+                    role=item["role"], **values)
+            changed = True
+        else:
+            changed |= _sync(current, values)
+    for stale in existing.values():
+        stale.delete()
+        changed = True
+    return changed
+
+
+def _source_for(spec: dict) -> tuple[Source, bool]:
+    values = {key: spec.get(key) or "" for key in ("kind", "publisher", "title", "url", "language",
+                                                    "reliability", "notes")}
+    values["published_on"] = date.fromisoformat(spec["published_on"]) if spec.get("published_on") else None
+    lookup = {"url": values["url"]} if values["url"] else {"publisher": values["publisher"],
+                                                            "title": values["title"], "url": ""}
+    source = Source.objects.filter(**lookup).first()
+    if source is None:
+        return _create(Source, **values), True
+    return source, _sync(source, values)
+
+
+def _sync_claims(incident: Incident, wanted: list[dict], actors: dict) -> bool:
+    existing = {c.source_id: c for c in incident.claims.all()}
+    changed = False
+    for item in wanted:
+        source, source_changed = _source_for(item["source"])
+        changed |= source_changed
+        values = {
+            "credibility": item["credibility"],
+            "fatalities_low": item.get("fatalities_low"),
+            "fatalities_best": item.get("fatalities_best"),
+            "fatalities_high": item.get("fatalities_high"),
+            "claimed_perpetrator": _actor(actors, item.get("claimed_perpetrator")),
+            "claims_responsibility": item.get("claims_responsibility", False),
+            "perpetrator_text": item.get("perpetrator_text", ""),
+            "targets_text": item.get("targets_text", ""),
+            "summary": item["summary"],
+            "quote": item.get("quote", ""),
+        }
+        current = existing.pop(source.pk, None)
+        if current is None:
+            _create(Claim, incident=incident, source=source, **values)
+            changed = True
+        else:
+            changed |= _sync(current, values)
+    for stale in existing.values():
+        stale.delete()
+        changed = True
+    return changed
+
+
+def _sync_harm(incident: Incident, spec: dict, actors: dict) -> bool:
+    values = {key: value for key, value in spec.items() if key not in {"victims", "alleged_perpetrator"}}
+    values["alleged_perpetrator"] = _actor(actors, spec.get("alleged_perpetrator"))
+    report = CivilianHarmReport.objects.filter(incident=incident).first()
+    if report is None:
+        report = _create(CivilianHarmReport, incident=incident, **values)
+        changed = True
+    else:
+        changed = _sync(report, values)
+    fields = ("name", "age_years", "age_group", "gender", "outcome", "notes")
+    wanted = [tuple(v.get(f, "" if f in {"name", "notes"} else None) for f in fields)
+              for v in spec.get("victims", [])]
+    current = [tuple(getattr(v, f) for f in fields) for v in report.victims.order_by("id")]
+    if wanted != current:
+        report.victims.all().delete()
+        for row in wanted:
+            _create(Victim, report=report, **dict(zip(fields, row, strict=True)))
+        changed = True
+    return changed

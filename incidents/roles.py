@@ -1,0 +1,56 @@
+"""Roles of the security model, as Django groups with their permissions.
+
+- viewer: reads incidents, sources, claims, civilian harm (without personal data), actors, areas.
+- editor: a viewer who also enters and corrects incidents, sources, claims and civilian harm, and
+  sees victim names and witness identities (they type them).
+- reviewer: an editor who publishes and retracts (never their own entries: a database rule).
+- admin: everything, including actors, reference data and accounts (Django superusers too).
+Partner API clients are not users; they get read-only access to published data without personal
+data through API keys.
+
+`roles_sync` runs after every migrate, so the groups always match this file.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+VIEWER, EDITOR, REVIEWER, ADMIN = "viewer", "editor", "reviewer", "admin"
+
+_READ_MODELS = {
+    "incidents": ["incident", "incidentactor", "source", "claim", "civilianharmreport", "victim",
+                  "adminarea", "place", "placename", "referencedataset"],
+    "actors": ["actor", "actoralias", "actorrelation"],
+}
+_EDIT_MODELS = {
+    "incidents": ["incident", "incidentactor", "source", "claim", "civilianharmreport", "victim"],
+}
+_ADMIN_MODELS = {
+    "incidents": ["adminarea", "place", "placename", "referencedataset"],
+    "actors": ["actor", "actoralias", "actorrelation"],
+}
+
+
+def _codenames(models: dict[str, list[str]], actions: list[str]) -> set[tuple[str, str]]:
+    return {(app, f"{action}_{model}") for app, names in models.items() for model in names
+            for action in actions}
+
+
+def role_permissions() -> dict[str, set[tuple[str, str]]]:
+    viewer = _codenames(_READ_MODELS, ["view"])
+    editor = viewer | _codenames(_EDIT_MODELS, ["add", "change"]) | {
+        ("incidents", "view_personal_data")}
+    reviewer = editor | {("incidents", "publish_incident")}
+    admin = reviewer | _codenames(_EDIT_MODELS, ["delete"]) | _codenames(
+        _ADMIN_MODELS, ["add", "change", "delete"]) | {
+        ("auth", "view_user"), ("auth", "add_user"), ("auth", "change_user"),
+        ("pghistory", "view_context"), ("pghistory", "view_events"),
+    }
+    return {VIEWER: viewer, EDITOR: editor, REVIEWER: reviewer, ADMIN: admin}
+
+
+def roles_sync(**kwargs) -> None:
+    """Creates the role groups and sets exactly their permissions (idempotent)."""
+    for role, wanted in role_permissions().items():
+        group, _ = Group.objects.get_or_create(name=role)
+        perms = [p for p in Permission.objects.select_related("content_type")
+                 if (p.content_type.app_label, p.codename) in wanted]
+        group.permissions.set(perms)
