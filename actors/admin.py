@@ -15,13 +15,29 @@ class RelationOutInline(admin.TabularInline):
     fk_name = "source"
     extra = 0
     autocomplete_fields = ("target",)
-    fields = ("type", "target", "start_date", "start_precision", "end_date", "end_precision", "note")
+    fields = (
+        "type",
+        "target",
+        "start_date",
+        "start_precision",
+        "end_date",
+        "end_precision",
+        "note",
+    )
     verbose_name_plural = "relations (this actor is …)"
 
 
 @admin.register(Actor)
 class ActorAdmin(admin.ModelAdmin):
-    list_display = ("name", "acronym", "kind", "acled_inter", "countries", "active_from", "active_until")
+    list_display = (
+        "name",
+        "acronym",
+        "kind",
+        "acled_inter",
+        "countries",
+        "active_from",
+        "active_until",
+    )
     list_filter = ("kind", "acled_inter")
     search_fields = ("name", "name_fr", "acronym", "slug", "aliases__normalised")
     prepopulated_fields = {"slug": ("name",)}
@@ -33,7 +49,8 @@ class ActorAdmin(admin.ModelAdmin):
 
         # Aliases are searched in their normalised form: "Jama'at" finds "Jamaat".
         queryset, may_have_duplicates = super().get_search_results(
-            request, queryset, normalise_name(search_term) if search_term else search_term)
+            request, queryset, normalise_name(search_term) if search_term else search_term
+        )
         more, _ = super().get_search_results(request, self.model.objects.all(), search_term)
         return (queryset | more).distinct(), may_have_duplicates
 

@@ -68,11 +68,16 @@ class Actor(models.Model):
     acronym = models.CharField(max_length=40, blank=True)
     kind = models.CharField(max_length=20, choices=ActorKind.choices)
     acled_inter = models.PositiveSmallIntegerField(
-        _("ACLED actor type"), choices=AcledInter.choices, null=True, blank=True,
+        _("ACLED actor type"),
+        choices=AcledInter.choices,
+        null=True,
+        blank=True,
         help_text=_("Leave empty to use the usual code for the kind."),
     )
     countries = ArrayField(
-        models.CharField(max_length=2), default=list, blank=True,
+        models.CharField(max_length=2),
+        default=list,
+        blank=True,
         help_text=_("ISO 3166 alpha-2 codes of the countries where it operates, main one first."),
     )
     active_from = models.DateField(null=True, blank=True)
@@ -91,9 +96,7 @@ class Actor(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=ActorKind.values), name="actor_kind_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=ActorKind.values), name="actor_kind_valid"),
             models.CheckConstraint(
                 condition=Q(acled_inter__isnull=True) | Q(acled_inter__in=AcledInter.values),
                 name="actor_acled_inter_valid",
@@ -204,7 +207,8 @@ class ActorRelation(models.Model):
         ordering = ["source", "type", "start_date"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(source=F("target")), name="actor_relation_not_to_itself",
+                condition=~Q(source=F("target")),
+                name="actor_relation_not_to_itself",
                 violation_error_message=_("An actor cannot be related to itself."),
             ),
             models.CheckConstraint(

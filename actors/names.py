@@ -13,7 +13,7 @@ from django.db.models import CharField, Func
 
 # Apostrophes and ayn/hamza marks vanish ("Jama'at" = "Jamaat"); other punctuation separates words.
 APOSTROPHES = "'’‘`ʿʾ´"
-PUNCTUATION = "-‐‑‒–—_.,;:!?/\\()[]{}\"«»“”„&+*#@|~^<>=%$"
+PUNCTUATION = '-‐‑‒–—_.,;:!?/\\()[]{}"«»“”„&+*#@|~^<>=%$'
 
 # The SQL twin. unaccent is only STABLE because its dictionary could change; we pin the
 # dictionary by name, which makes the wrapper safe to declare IMMUTABLE (a common idiom).
@@ -26,7 +26,8 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE OR REPLACE FUNCTION sahel_normalise(value text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT btrim(regexp_replace(
-    translate(lower(public.unaccent('public.unaccent'::regdictionary, value)), '{_SQL_APOSTROPHES}', ''),
+    translate(lower(public.unaccent('public.unaccent'::regdictionary, value)),
+              '{_SQL_APOSTROPHES}', ''),
     '[\\s{_SQL_PUNCTUATION}]+', ' ', 'g'))
 $$;
 """

@@ -37,8 +37,9 @@ def actor_ids_with_members(actor_ids: list[int], on: date | None = None) -> set[
 
 def actors_matching_name(text: str):
     """Actors with an alias equal to `text` once normalised (case, accents, punctuation)."""
+    from django.db.models import Value
+
     from actors.models import Actor
     from actors.names import Normalise
-    from django.db.models import Value
 
     return Actor.objects.filter(aliases__normalised=Normalise(Value(text))).distinct()

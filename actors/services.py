@@ -8,7 +8,15 @@ from pathlib import Path
 
 from django.db import transaction
 
-from actors.models import Actor, ActorAlias, ActorKind, ActorRelation, AliasKind, DatePrecision, RelationType
+from actors.models import (
+    Actor,
+    ActorAlias,
+    ActorKind,
+    ActorRelation,
+    AliasKind,
+    DatePrecision,
+    RelationType,
+)
 
 CATALOGUE_PATH = Path(__file__).resolve().parent / "reference" / "actors.json"
 
@@ -30,8 +38,16 @@ class CatalogueLoadReport:
 
     @property
     def changed(self) -> bool:
-        return any([self.actors_created, self.actors_updated, self.aliases_created,
-                    self.aliases_updated, self.relations_created, self.relations_updated])
+        return any(
+            [
+                self.actors_created,
+                self.actors_updated,
+                self.aliases_created,
+                self.aliases_updated,
+                self.relations_created,
+                self.relations_updated,
+            ]
+        )
 
     def __str__(self) -> str:
         return (
@@ -106,12 +122,18 @@ def _upsert_actor(entry: dict, report: CatalogueLoadReport) -> Actor:
     active_from, from_precision = parse_partial_date(entry.get("active_from"))
     active_until, until_precision = parse_partial_date(entry.get("active_until"), end=True)
     values = {
-        "name": entry["name"], "name_fr": entry.get("name_fr") or "",
-        "acronym": entry.get("acronym") or "", "kind": entry["kind"],
-        "acled_inter": entry.get("acled_inter"), "countries": entry.get("countries") or [],
-        "active_from": active_from, "active_from_precision": from_precision,
-        "active_until": active_until, "active_until_precision": until_precision,
-        "description": entry.get("description") or "", "references": entry.get("references") or [],
+        "name": entry["name"],
+        "name_fr": entry.get("name_fr") or "",
+        "acronym": entry.get("acronym") or "",
+        "kind": entry["kind"],
+        "acled_inter": entry.get("acled_inter"),
+        "countries": entry.get("countries") or [],
+        "active_from": active_from,
+        "active_from_precision": from_precision,
+        "active_until": active_until,
+        "active_until_precision": until_precision,
+        "description": entry.get("description") or "",
+        "references": entry.get("references") or [],
     }
     actor = Actor.objects.filter(slug=slug).first()
     if actor is None:
@@ -132,7 +154,9 @@ def _upsert_actor(entry: dict, report: CatalogueLoadReport) -> Actor:
             new.save()
             report.aliases_created += 1
         else:
-            _save_if_changed(current, {"language": language, "kind": kind}, report, "aliases_updated")
+            _save_if_changed(
+                current, {"language": language, "kind": kind}, report, "aliases_updated"
+            )
     return actor
 
 
@@ -146,15 +170,19 @@ def _upsert_relation(entry: dict, actors: dict[str, Actor], report: CatalogueLoa
     start, start_precision = parse_partial_date(entry.get("start"))
     end, end_precision = parse_partial_date(entry.get("end"), end=True)
     values = {
-        "start_precision": start_precision, "end_date": end, "end_precision": end_precision,
-        "note": entry.get("note") or "", "references": entry.get("references") or [],
+        "start_precision": start_precision,
+        "end_date": end,
+        "end_precision": end_precision,
+        "note": entry.get("note") or "",
+        "references": entry.get("references") or [],
     }
     relation = ActorRelation.objects.filter(
         source=source, target=target, type=entry["type"], start_date=start
     ).first()
     if relation is None:
-        relation = ActorRelation(source=source, target=target, type=entry["type"],
-                                 start_date=start, **values)
+        relation = ActorRelation(
+            source=source, target=target, type=entry["type"], start_date=start, **values
+        )
         relation.full_clean()
         relation.save()
         report.relations_created += 1

@@ -14,7 +14,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from config.celery import BEAT_HEARTBEAT_KEY, BEAT_HEARTBEAT_SECONDS, app as celery_app
+from config.celery import BEAT_HEARTBEAT_KEY, BEAT_HEARTBEAT_SECONDS
+from config.celery import app as celery_app
 
 REQUIRED = ("database", "redis", "workers")
 TIMEOUT_SECONDS = 1.0

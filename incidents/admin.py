@@ -75,9 +75,14 @@ class ClaimInline(admin.StackedInline):
     model = Claim
     extra = 0
     autocomplete_fields = ("source", "claimed_perpetrator")
-    fields = (("source", "credibility"), ("fatalities_low", "fatalities_best", "fatalities_high"),
-              ("claimed_perpetrator", "claims_responsibility"), ("perpetrator_text", "targets_text"),
-              "summary", "quote")
+    fields = (
+        ("source", "credibility"),
+        ("fatalities_low", "fatalities_best", "fatalities_high"),
+        ("claimed_perpetrator", "claims_responsibility"),
+        ("perpetrator_text", "targets_text"),
+        "summary",
+        "quote",
+    )
 
 
 class CivilianHarmInline(admin.StackedInline):
@@ -88,32 +93,87 @@ class CivilianHarmInline(admin.StackedInline):
 
 @admin.register(Incident)
 class IncidentAdmin(AttributedMixin, LeafletGeoAdmin):
-    list_display = ("id", "title", "date_start", "event_type", "sub_event_type", "country_code",
-                    "admin1", "fatalities_best", "status", "origin")
+    list_display = (
+        "id",
+        "title",
+        "date_start",
+        "event_type",
+        "sub_event_type",
+        "country_code",
+        "admin1",
+        "fatalities_best",
+        "status",
+        "origin",
+    )
     list_display_links = ("id", "title")
-    list_filter = ("status", "event_type", "sub_event_type", "country_code", "origin",
-                   "time_precision", "geo_precision", "civilian_targeting",
-                   ("admin1", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "status",
+        "event_type",
+        "sub_event_type",
+        "country_code",
+        "origin",
+        "time_precision",
+        "geo_precision",
+        "civilian_targeting",
+        ("admin1", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("title", "narrative", "location_name", "external_id", "tags")
     date_hierarchy = "date_start"
     list_select_related = ("admin1",)
     show_full_result_count = False
     autocomplete_fields = ("place",)
     inlines = (IncidentActorInline, ClaimInline, CivilianHarmInline)
-    readonly_fields = ("status", "country_code", "admin1", "admin2", "origin", "external_id",
-                       "created_by", "created_at", "updated_by", "updated_at", "published_by",
-                       "published_at", "retraction_reason")
+    readonly_fields = (
+        "status",
+        "country_code",
+        "admin1",
+        "admin2",
+        "origin",
+        "external_id",
+        "created_by",
+        "created_at",
+        "updated_by",
+        "updated_at",
+        "published_by",
+        "published_at",
+        "retraction_reason",
+    )
     fieldsets = (
         (None, {"fields": ("title", "status", "narrative", "tags")}),
         (_("When"), {"fields": (("date_start", "date_end"), "time_precision")}),
-        (_("Where"), {"fields": ("location", ("location_name", "geo_precision"), "place",
-                                 ("country_code", "admin1", "admin2"))}),
+        (
+            _("Where"),
+            {
+                "fields": (
+                    "location",
+                    ("location_name", "geo_precision"),
+                    "place",
+                    ("country_code", "admin1", "admin2"),
+                )
+            },
+        ),
         (_("What"), {"fields": (("event_type", "sub_event_type"), "civilian_targeting")}),
-        (_("Fatalities (derived from the claims unless overridden)"),
-         {"fields": (("fatalities_low", "fatalities_best", "fatalities_high"), "fatalities_override")}),
-        (_("Provenance"), {"fields": (("origin", "external_id"), ("created_by", "created_at"),
-                                      ("updated_by", "updated_at"), ("published_by", "published_at"),
-                                      "retraction_reason")}),
+        (
+            _("Fatalities (derived from the claims unless overridden)"),
+            {
+                "fields": (
+                    ("fatalities_low", "fatalities_best", "fatalities_high"),
+                    "fatalities_override",
+                )
+            },
+        ),
+        (
+            _("Provenance"),
+            {
+                "fields": (
+                    ("origin", "external_id"),
+                    ("created_by", "created_at"),
+                    ("updated_by", "updated_at"),
+                    ("published_by", "published_at"),
+                    "retraction_reason",
+                )
+            },
+        ),
     )
     actions = ("submit_for_review", "publish")
 
@@ -126,13 +186,13 @@ class IncidentAdmin(AttributedMixin, LeafletGeoAdmin):
             else:
                 self.message_user(request, f"#{incident.pk}: {done}", messages.SUCCESS)
 
-    @admin.action(description=_("Submit the selected drafts for review"),
-                  permissions=["change"])
+    @admin.action(description=_("Submit the selected drafts for review"), permissions=["change"])
     def submit_for_review(self, request, queryset):
         self._workflow(request, queryset, services.incident_submit_for_review, "sent to review")
 
-    @admin.action(description=_("Publish the selected incidents (reviewers)"),
-                  permissions=["publish"])
+    @admin.action(
+        description=_("Publish the selected incidents (reviewers)"), permissions=["publish"]
+    )
     def publish(self, request, queryset):
         self._workflow(request, queryset, services.incident_publish, "published")
 
@@ -160,8 +220,16 @@ class SourceAdmin(PersonalDataMixin, AttributedMixin, admin.ModelAdmin):
 
 @admin.register(Claim)
 class ClaimAdmin(AttributedMixin, admin.ModelAdmin):
-    list_display = ("incident", "source", "credibility", "fatalities_low", "fatalities_best",
-                    "fatalities_high", "claimed_perpetrator", "claims_responsibility")
+    list_display = (
+        "incident",
+        "source",
+        "credibility",
+        "fatalities_low",
+        "fatalities_best",
+        "fatalities_high",
+        "claimed_perpetrator",
+        "claims_responsibility",
+    )
     list_filter = ("credibility", "claims_responsibility", "source__reliability")
     search_fields = ("summary", "source__publisher", "incident__title")
     autocomplete_fields = ("incident", "source", "claimed_perpetrator")
@@ -176,8 +244,17 @@ class VictimInline(PersonalDataMixin, admin.TabularInline):
 
 @admin.register(CivilianHarmReport)
 class CivilianHarmReportAdmin(AttributedMixin, admin.ModelAdmin):
-    list_display = ("incident", "grade", "means", "killed_children", "killed_women", "killed_men",
-                    "killed_unknown", "killed_max", "alleged_perpetrator")
+    list_display = (
+        "incident",
+        "grade",
+        "means",
+        "killed_children",
+        "killed_women",
+        "killed_men",
+        "killed_unknown",
+        "killed_max",
+        "alleged_perpetrator",
+    )
     list_filter = ("grade", "means")
     search_fields = ("incident__title", "assessment")
     autocomplete_fields = ("incident", "alleged_perpetrator")
@@ -244,8 +321,16 @@ class PlaceNameInline(admin.TabularInline):
 
 @admin.register(Place)
 class PlaceAdmin(LeafletGeoAdmin):
-    list_display = ("name", "feature_class", "feature_code", "country_code", "admin1", "admin2",
-                    "population", "source")
+    list_display = (
+        "name",
+        "feature_class",
+        "feature_code",
+        "country_code",
+        "admin1",
+        "admin2",
+        "population",
+        "source",
+    )
     list_filter = ("country_code", "feature_class", "source", "feature_code")
     search_fields = ("name", "ascii_name", "source_id")
     list_select_related = ("admin1", "admin2")
@@ -273,5 +358,3 @@ class ReferenceDatasetAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-

@@ -37,7 +37,10 @@ class DemoLoadReport:
     unchanged: int = 0
 
     def __str__(self) -> str:
-        return f"demo incidents: {self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        return (
+            f"demo incidents: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged"
+        )
 
 
 def _sync(obj, values: dict) -> bool:
@@ -82,8 +85,10 @@ def _actor(actors: dict, slug: str | None) -> Actor | None:
     try:
         return actors[slug]
     except KeyError:
-        raise ValueError(f"the demo set names actor {slug!r}, which is not loaded "
-                         f"(run manage.py load_actors first)") from None
+        raise ValueError(
+            f"the demo set names actor {slug!r}, which is not loaded "
+            f"(run manage.py load_actors first)"
+        ) from None
 
 
 def _upsert_incident(entry: dict, actors: dict) -> tuple[bool, bool]:
@@ -106,8 +111,13 @@ def _upsert_incident(entry: dict, actors: dict) -> tuple[bool, bool]:
     incident = Incident.objects.filter(origin=Origin.DEMO, external_id=entry["key"]).first()
     created = incident is None
     if created:
-        incident = _create(Incident, origin=Origin.DEMO, external_id=entry["key"],
-                           published_at=timezone.now(), **values)
+        incident = _create(
+            Incident,
+            origin=Origin.DEMO,
+            external_id=entry["key"],
+            published_at=timezone.now(),
+            **values,
+        )
         changed = True
     else:
         changed = _sync(incident, values)
@@ -122,12 +132,19 @@ def _sync_participants(incident: Incident, wanted: list[dict], actors: dict) -> 
     existing = {(p.actor.slug, p.role): p for p in incident.participants.select_related("actor")}
     changed = False
     for item in wanted:
-        values = {"claimed_responsibility": item.get("claimed_responsibility", False),
-                  "note": item.get("note", "")}
+        values = {
+            "claimed_responsibility": item.get("claimed_responsibility", False),
+            "note": item.get("note", ""),
+        }
         current = existing.pop((item["actor"], item["role"]), None)
         if current is None:
-            _create(IncidentActor, incident=incident, actor=_actor(actors, item["actor"]),
-                    role=item["role"], **values)
+            _create(
+                IncidentActor,
+                incident=incident,
+                actor=_actor(actors, item["actor"]),
+                role=item["role"],
+                **values,
+            )
             changed = True
         else:
             changed |= _sync(current, values)
@@ -138,11 +155,18 @@ def _sync_participants(incident: Incident, wanted: list[dict], actors: dict) -> 
 
 
 def _source_for(spec: dict) -> tuple[Source, bool]:
-    values = {key: spec.get(key) or "" for key in ("kind", "publisher", "title", "url", "language",
-                                                    "reliability", "notes")}
-    values["published_on"] = date.fromisoformat(spec["published_on"]) if spec.get("published_on") else None
-    lookup = {"url": values["url"]} if values["url"] else {"publisher": values["publisher"],
-                                                            "title": values["title"], "url": ""}
+    values = {
+        key: spec.get(key) or ""
+        for key in ("kind", "publisher", "title", "url", "language", "reliability", "notes")
+    }
+    values["published_on"] = (
+        date.fromisoformat(spec["published_on"]) if spec.get("published_on") else None
+    )
+    lookup = (
+        {"url": values["url"]}
+        if values["url"]
+        else {"publisher": values["publisher"], "title": values["title"], "url": ""}
+    )
     source = Source.objects.filter(**lookup).first()
     if source is None:
         return _create(Source, **values), True
@@ -180,7 +204,9 @@ def _sync_claims(incident: Incident, wanted: list[dict], actors: dict) -> bool:
 
 
 def _sync_harm(incident: Incident, spec: dict, actors: dict) -> bool:
-    values = {key: value for key, value in spec.items() if key not in {"victims", "alleged_perpetrator"}}
+    values = {
+        key: value for key, value in spec.items() if key not in {"victims", "alleged_perpetrator"}
+    }
     values["alleged_perpetrator"] = _actor(actors, spec.get("alleged_perpetrator"))
     report = CivilianHarmReport.objects.filter(incident=incident).first()
     if report is None:
@@ -189,8 +215,10 @@ def _sync_harm(incident: Incident, spec: dict, actors: dict) -> bool:
     else:
         changed = _sync(report, values)
     fields = ("name", "age_years", "age_group", "gender", "outcome", "notes")
-    wanted = [tuple(v.get(f, "" if f in {"name", "notes"} else None) for f in fields)
-              for v in spec.get("victims", [])]
+    wanted = [
+        tuple(v.get(f, "" if f in {"name", "notes"} else None) for f in fields)
+        for v in spec.get("victims", [])
+    ]
     current = [tuple(getattr(v, f) for f in fields) for v in report.victims.order_by("id")]
     if wanted != current:
         report.victims.all().delete()

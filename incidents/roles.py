@@ -16,8 +16,18 @@ from django.contrib.auth.models import Group, Permission
 VIEWER, EDITOR, REVIEWER, ADMIN = "viewer", "editor", "reviewer", "admin"
 
 _READ_MODELS = {
-    "incidents": ["incident", "incidentactor", "source", "claim", "civilianharmreport", "victim",
-                  "adminarea", "place", "placename", "referencedataset"],
+    "incidents": [
+        "incident",
+        "incidentactor",
+        "source",
+        "claim",
+        "civilianharmreport",
+        "victim",
+        "adminarea",
+        "place",
+        "placename",
+        "referencedataset",
+    ],
     "actors": ["actor", "actoralias", "actorrelation"],
 }
 _EDIT_MODELS = {
@@ -30,20 +40,32 @@ _ADMIN_MODELS = {
 
 
 def _codenames(models: dict[str, list[str]], actions: list[str]) -> set[tuple[str, str]]:
-    return {(app, f"{action}_{model}") for app, names in models.items() for model in names
-            for action in actions}
+    return {
+        (app, f"{action}_{model}")
+        for app, names in models.items()
+        for model in names
+        for action in actions
+    }
 
 
 def role_permissions() -> dict[str, set[tuple[str, str]]]:
     viewer = _codenames(_READ_MODELS, ["view"])
-    editor = viewer | _codenames(_EDIT_MODELS, ["add", "change"]) | {
-        ("incidents", "view_personal_data")}
+    editor = (
+        viewer | _codenames(_EDIT_MODELS, ["add", "change"]) | {("incidents", "view_personal_data")}
+    )
     reviewer = editor | {("incidents", "publish_incident")}
-    admin = reviewer | _codenames(_EDIT_MODELS, ["delete"]) | _codenames(
-        _ADMIN_MODELS, ["add", "change", "delete"]) | {
-        ("auth", "view_user"), ("auth", "add_user"), ("auth", "change_user"),
-        ("pghistory", "view_context"), ("pghistory", "view_events"),
-    }
+    admin = (
+        reviewer
+        | _codenames(_EDIT_MODELS, ["delete"])
+        | _codenames(_ADMIN_MODELS, ["add", "change", "delete"])
+        | {
+            ("auth", "view_user"),
+            ("auth", "add_user"),
+            ("auth", "change_user"),
+            ("pghistory", "view_context"),
+            ("pghistory", "view_events"),
+        }
+    )
     return {VIEWER: viewer, EDITOR: editor, REVIEWER: reviewer, ADMIN: admin}
 
 
@@ -51,6 +73,9 @@ def roles_sync(**kwargs) -> None:
     """Creates the role groups and sets exactly their permissions (idempotent)."""
     for role, wanted in role_permissions().items():
         group, _ = Group.objects.get_or_create(name=role)
-        perms = [p for p in Permission.objects.select_related("content_type")
-                 if (p.content_type.app_label, p.codename) in wanted]
+        perms = [
+            p
+            for p in Permission.objects.select_related("content_type")
+            if (p.content_type.app_label, p.codename) in wanted
+        ]
         group.permissions.set(perms)

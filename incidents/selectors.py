@@ -25,12 +25,22 @@ def incident_detail(user, pk: int) -> Incident:
     """One incident with its participants, claims (most reliable first) and civilian harm."""
     return (
         incidents_visible_to(user)
-        .select_related("admin1", "admin2", "place", "created_by", "published_by",
-                        "civilian_harm__alleged_perpetrator")
+        .select_related(
+            "admin1",
+            "admin2",
+            "place",
+            "created_by",
+            "published_by",
+            "civilian_harm__alleged_perpetrator",
+        )
         .prefetch_related(
             Prefetch("participants", IncidentActor.objects.select_related("actor")),
-            Prefetch("claims", Claim.objects.select_related("source", "claimed_perpetrator")
-                     .order_by("source__reliability", "credibility", "id")),
+            Prefetch(
+                "claims",
+                Claim.objects.select_related("source", "claimed_perpetrator").order_by(
+                    "source__reliability", "credibility", "id"
+                ),
+            ),
             "civilian_harm__victims",
         )
         .get(pk=pk)
@@ -41,7 +51,10 @@ def parse_bbox(value: str | None) -> Polygon | None:
     """'west,south,east,north' in degrees -> a polygon, or None; ValueError when malformed."""
     if not value:
         return None
-    parts = [float(p) for p in value.split(",")]
+    try:
+        parts = [float(p) for p in value.split(",")]
+    except ValueError:
+        raise ValueError("bbox needs four numbers: west,south,east,north") from None
     if len(parts) != 4:
         raise ValueError("bbox needs four numbers: west,south,east,north")
     west, south, east, north = parts
@@ -59,8 +72,17 @@ def incidents_for_map(user, bbox: Polygon | None = None, limit: int = MAP_LIMIT)
         queryset = queryset.filter(location__intersects=bbox)
     rows = list(
         queryset.order_by("-date_start", "-id").values_list(
-            "id", "title", "date_start", "date_end", "event_type", "sub_event_type",
-            "fatalities_best", "status", "origin", "geo_precision", "location",
+            "id",
+            "title",
+            "date_start",
+            "date_end",
+            "event_type",
+            "sub_event_type",
+            "fatalities_best",
+            "status",
+            "origin",
+            "geo_precision",
+            "location",
         )[: limit + 1]
     )
     features = [
@@ -69,14 +91,31 @@ def incidents_for_map(user, bbox: Polygon | None = None, limit: int = MAP_LIMIT)
             "id": pk,
             "geometry": {"type": "Point", "coordinates": [round(point.x, 5), round(point.y, 5)]},
             "properties": {
-                "title": title, "date_start": start.isoformat(), "date_end": end.isoformat(),
-                "event_type": event_type, "sub_event_type": sub_event_type,
-                "fatalities_best": fatalities, "status": status, "origin": origin,
-                "geo_precision": geo_precision, "url": f"/incidents/{pk}/",
+                "title": title,
+                "date_start": start.isoformat(),
+                "date_end": end.isoformat(),
+                "event_type": event_type,
+                "sub_event_type": sub_event_type,
+                "fatalities_best": fatalities,
+                "status": status,
+                "origin": origin,
+                "geo_precision": geo_precision,
+                "url": f"/incidents/{pk}/",
             },
         }
-        for pk, title, start, end, event_type, sub_event_type, fatalities, status, origin,
-        geo_precision, point in rows[:limit]
+        for (
+            pk,
+            title,
+            start,
+            end,
+            event_type,
+            sub_event_type,
+            fatalities,
+            status,
+            origin,
+            geo_precision,
+            point,
+        ) in rows[:limit]
     ]
     return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit}
 

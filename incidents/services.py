@@ -60,7 +60,10 @@ def incident_submit_for_review(incident, user):
     from incidents.models import Status
 
     _require(user.has_perm("incidents.change_incident"), "You may not edit incidents.")
-    _require(incident.status == Status.DRAFT, f"Only drafts go to review (this one is {incident.status}).")
+    _require(
+        incident.status == Status.DRAFT,
+        f"Only drafts go to review (this one is {incident.status}).",
+    )
     _require(incident.location is not None, "Set the location before asking for review.")
     _require(bool(incident.sub_event_type), "Set the sub-event type before asking for review.")
     incident.status = Status.IN_REVIEW
@@ -77,8 +80,10 @@ def incident_publish(incident, user):
     from incidents.models import Status
 
     _require(user.has_perm("incidents.publish_incident"), "Only reviewers may publish.")
-    _require(incident.status == Status.IN_REVIEW,
-             f"Only incidents in review can be published (this one is {incident.status}).")
+    _require(
+        incident.status == Status.IN_REVIEW,
+        f"Only incidents in review can be published (this one is {incident.status}).",
+    )
     _require(incident.created_by_id != user.pk, "A reviewer cannot publish their own entry.")
     incident.status = Status.PUBLISHED
     incident.published_by = user

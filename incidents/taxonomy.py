@@ -24,21 +24,33 @@ class SubEventType(models.TextChoices):
     ARMED_CLASH = "armed_clash", _("Armed clash")
     GOVERNMENT_REGAINS_TERRITORY = "government_regains_territory", _("Government regains territory")
     NON_STATE_ACTOR_OVERTAKES_TERRITORY = (
-        "non_state_actor_overtakes_territory", _("Non-state actor overtakes territory"))
+        "non_state_actor_overtakes_territory",
+        _("Non-state actor overtakes territory"),
+    )
     CHEMICAL_WEAPON = "chemical_weapon", _("Chemical weapon")
     AIR_DRONE_STRIKE = "air_drone_strike", _("Air/drone strike")
     SUICIDE_BOMB = "suicide_bomb", _("Suicide bomb")
-    SHELLING_ARTILLERY_MISSILE = "shelling_artillery_missile", _("Shelling/artillery/missile attack")
-    REMOTE_EXPLOSIVE_LANDMINE_IED = "remote_explosive_landmine_ied", _("Remote explosive/landmine/IED")
+    SHELLING_ARTILLERY_MISSILE = (
+        "shelling_artillery_missile",
+        _("Shelling/artillery/missile attack"),
+    )
+    REMOTE_EXPLOSIVE_LANDMINE_IED = (
+        "remote_explosive_landmine_ied",
+        _("Remote explosive/landmine/IED"),
+    )
     GRENADE = "grenade", _("Grenade")
     SEXUAL_VIOLENCE = "sexual_violence", _("Sexual violence")
     ATTACK = "attack", _("Attack")
     ABDUCTION_FORCED_DISAPPEARANCE = (
-        "abduction_forced_disappearance", _("Abduction/forced disappearance"))
+        "abduction_forced_disappearance",
+        _("Abduction/forced disappearance"),
+    )
     PEACEFUL_PROTEST = "peaceful_protest", _("Peaceful protest")
     PROTEST_WITH_INTERVENTION = "protest_with_intervention", _("Protest with intervention")
     EXCESSIVE_FORCE_AGAINST_PROTESTERS = (
-        "excessive_force_against_protesters", _("Excessive force against protesters"))
+        "excessive_force_against_protesters",
+        _("Excessive force against protesters"),
+    )
     VIOLENT_DEMONSTRATION = "violent_demonstration", _("Violent demonstration")
     MOB_VIOLENCE = "mob_violence", _("Mob violence")
     AGREEMENT = "agreement", _("Agreement")
@@ -46,10 +58,14 @@ class SubEventType(models.TextChoices):
     CHANGE_TO_GROUP_ACTIVITY = "change_to_group_activity", _("Change to group/activity")
     DISRUPTED_WEAPONS_USE = "disrupted_weapons_use", _("Disrupted weapons use")
     HEADQUARTERS_OR_BASE_ESTABLISHED = (
-        "headquarters_or_base_established", _("Headquarters or base established"))
+        "headquarters_or_base_established",
+        _("Headquarters or base established"),
+    )
     LOOTING_PROPERTY_DESTRUCTION = "looting_property_destruction", _("Looting/property destruction")
     NON_VIOLENT_TRANSFER_OF_TERRITORY = (
-        "non_violent_transfer_of_territory", _("Non-violent transfer of territory"))
+        "non_violent_transfer_of_territory",
+        _("Non-violent transfer of territory"),
+    )
     OTHER = "other", _("Other")
 
 

@@ -44,10 +44,14 @@ def incident_detail(request, pk: int):
         incident = selectors.incident_detail(request.user, pk)
     except Incident.DoesNotExist:
         raise Http404("No such incident, or not visible to you.") from None
-    return render(request, "incidents/incident_detail.html", {
-        "incident": incident,
-        "show_personal_data": request.user.has_perm("incidents.view_personal_data"),
-    })
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        {
+            "incident": incident,
+            "show_personal_data": request.user.has_perm("incidents.view_personal_data"),
+        },
+    )
 
 
 @require_GET

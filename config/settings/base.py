@@ -48,7 +48,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", True)
 
-DEVELOPMENT_SECRET_KEY = "django-insecure-local-development-key-do-not-use-when-debug-is-off"
+# Refused below when DEBUG is off.
+DEVELOPMENT_SECRET_KEY = "django-insecure-local-development-key-do-not-use-when-debug-is-off"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 if not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
@@ -136,8 +137,10 @@ CACHES = {
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -155,6 +158,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -198,10 +202,9 @@ LEAFLET_CONFIG = {
     else [],
     "ATTRIBUTION_PREFIX": "Sahel Incident Monitor",
     "PLUGINS": {
-        "sahel-basemap": {
-            "js": ["incidents/basemap.js"],
-            "auto-include": True,
-        },
+        # The offline base layer: on every map page, and in the admin's geometry widgets.
+        "sahel-basemap": {"js": ["incidents/basemap.js"], "auto-include": True},
+        "forms": {"js": ["incidents/basemap.js"], "auto-include": False},
     },
 }
 

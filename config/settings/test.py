@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 from .base import *  # noqa: F403
 from .base import BASE_DIR, CACHES, DATABASES, REDIS_URL, env_str
 
-CHECKOUT_ID = hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:8]
+CHECKOUT_ID = hashlib.sha1(str(BASE_DIR).encode(), usedforsecurity=False).hexdigest()[:8]
 
 
 def _redis_db(url: str, db: int) -> str:

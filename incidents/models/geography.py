@@ -55,7 +55,8 @@ class AdminArea(models.Model):
             models.UniqueConstraint(fields=["level", "code"], name="admin_area_unique_code"),
             models.CheckConstraint(condition=Q(level__in=[0, 1, 2]), name="admin_area_level_valid"),
             models.CheckConstraint(
-                condition=Q(country_code__regex=r"^[A-Z]{2}$"), name="admin_area_country_code_format"
+                condition=Q(country_code__regex=r"^[A-Z]{2}$"),
+                name="admin_area_country_code_format",
             ),
             models.CheckConstraint(
                 condition=Q(source__in=BoundarySource.values), name="admin_area_source_valid"
@@ -130,11 +131,19 @@ class Place(models.Model):
     population = models.BigIntegerField(default=0)
     point = models.PointField(srid=4326)
     admin1 = models.ForeignKey(
-        AdminArea, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        AdminArea,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         editable=False,
     )
     admin2 = models.ForeignKey(
-        AdminArea, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        AdminArea,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         editable=False,
     )
     modified_on = models.DateField(null=True, blank=True)
@@ -146,7 +155,9 @@ class Place(models.Model):
             models.CheckConstraint(
                 condition=Q(source__in=PlaceSource.values), name="place_source_valid"
             ),
-            models.CheckConstraint(condition=Q(population__gte=0), name="place_population_positive"),
+            models.CheckConstraint(
+                condition=Q(population__gte=0), name="place_population_positive"
+            ),
         ]
         indexes = [
             models.Index(fields=["country_code", "feature_class"]),
@@ -213,5 +224,3 @@ class ReferenceDataset(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-

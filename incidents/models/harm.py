@@ -53,7 +53,9 @@ class CivilianHarmReport(models.Model):
     """Counts are the numbers known for sure ("at least"); `killed_max` / `injured_max` bound them
     from above when a source gives a range."""
 
-    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="civilian_harm")
+    incident = models.OneToOneField(
+        Incident, on_delete=models.CASCADE, related_name="civilian_harm"
+    )
     killed_children = models.PositiveIntegerField(default=0)
     killed_women = models.PositiveIntegerField(default=0)
     killed_men = models.PositiveIntegerField(default=0)
@@ -67,7 +69,8 @@ class CivilianHarmReport(models.Model):
     injured_unknown = models.PositiveIntegerField(default=0)
     injured_max = models.PositiveIntegerField(null=True, blank=True)
     died_later = models.PositiveIntegerField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text=_("Of those killed, how many died later of their injuries (empty if unknown)."),
     )
     alleged_perpetrator = models.ForeignKey(
@@ -77,16 +80,24 @@ class CivilianHarmReport(models.Model):
     grade = models.CharField(max_length=20, choices=HarmGrade.choices)
     assessment = models.TextField(blank=True, help_text=_("Why this grade; what is uncertain."))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", editable=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(grade__in=HarmGrade.values), name="harm_grade_valid"),
-            models.CheckConstraint(condition=Q(means__in=HarmMeans.values), name="harm_means_valid"),
+            models.CheckConstraint(
+                condition=Q(grade__in=HarmGrade.values), name="harm_grade_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(means__in=HarmMeans.values), name="harm_means_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(killed_max__isnull=True) | Q(killed_max__gte=_sum(KILLED)),
                 name="harm_killed_max_covers_counts",
@@ -98,8 +109,9 @@ class CivilianHarmReport(models.Model):
                 violation_error_message=_("The maximum injured is below the sum of the counts."),
             ),
             models.CheckConstraint(
+                # Each branch is NOT NULL-guarded: a CHECK that evaluates to NULL passes.
                 condition=Q(died_later__isnull=True)
-                | Q(died_later__lte=F("killed_max"))
+                | (Q(killed_max__isnull=False) & Q(died_later__lte=F("killed_max")))
                 | (Q(killed_max__isnull=True) & Q(died_later__lte=_sum(KILLED))),
                 name="harm_died_later_among_killed",
                 violation_error_message=_("Those who died later are counted among the killed."),
@@ -155,7 +167,8 @@ class Victim(models.Model):
         ordering = ["report", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(age_years__isnull=True) | Q(age_years__lte=120), name="victim_age_plausible"
+                condition=Q(age_years__isnull=True) | Q(age_years__lte=120),
+                name="victim_age_plausible",
             ),
             models.CheckConstraint(
                 condition=Q(age_years__isnull=True)
@@ -167,7 +180,9 @@ class Victim(models.Model):
             models.CheckConstraint(
                 condition=Q(age_group__in=AgeGroup.values), name="victim_age_group_valid"
             ),
-            models.CheckConstraint(condition=Q(gender__in=Gender.values), name="victim_gender_valid"),
+            models.CheckConstraint(
+                condition=Q(gender__in=Gender.values), name="victim_gender_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(outcome__in=VictimOutcome.values), name="victim_outcome_valid"
             ),

@@ -48,12 +48,12 @@ class Origin(models.TextChoices):
     SYNTHETIC = "synthetic", _("synthetic (generated, not real)")
 
 
-class ST_X(Func):  # noqa: N801 (PostGIS function name)
+class ST_X(Func):
     function = "ST_X"
     output_field = models.FloatField()
 
 
-class ST_Y(Func):  # noqa: N801
+class ST_Y(Func):
     function = "ST_Y"
     output_field = models.FloatField()
 
@@ -80,23 +80,33 @@ class Incident(models.Model):
     )
     # Where
     location = models.PointField(srid=4326, null=True, blank=True)
-    location_name = models.CharField(
-        _("place name as reported"), max_length=300, blank=True
-    )
+    location_name = models.CharField(_("place name as reported"), max_length=300, blank=True)
     geo_precision = models.PositiveSmallIntegerField(
         choices=GeoPrecision.choices, default=GeoPrecision.EXACT
     )
     place = models.ForeignKey(
-        Place, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents",
+        Place,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
         help_text=_("The gazetteer entry the location was taken from, if any."),
     )
     country_code = models.CharField(max_length=2, blank=True, editable=False)
     admin1 = models.ForeignKey(
-        AdminArea, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        AdminArea,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         editable=False,
     )
     admin2 = models.ForeignKey(
-        AdminArea, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        AdminArea,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         editable=False,
     )
     # What
@@ -119,23 +129,36 @@ class Incident(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.MANUAL)
     external_id = models.CharField(
-        max_length=100, blank=True,
+        max_length=100,
+        blank=True,
         help_text=_("Identifier in the dataset it came from (e.g. ACLED event_id_cnty)."),
     )
     retraction_reason = models.TextField(blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="incidents_created", editable=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents_created",
+        editable=False,
     )
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="incidents_updated", editable=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents_updated",
+        editable=False,
     )
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="incidents_published", editable=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents_published",
+        editable=False,
     )
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -174,24 +197,39 @@ class Incident(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    (Q(fatalities_low__isnull=True) | Q(fatalities_best__isnull=True)
-                     | Q(fatalities_low__lte=F("fatalities_best")))
-                    & (Q(fatalities_best__isnull=True) | Q(fatalities_high__isnull=True)
-                       | Q(fatalities_best__lte=F("fatalities_high")))
-                    & (Q(fatalities_low__isnull=True) | Q(fatalities_high__isnull=True)
-                       | Q(fatalities_low__lte=F("fatalities_high")))
+                    (
+                        Q(fatalities_low__isnull=True)
+                        | Q(fatalities_best__isnull=True)
+                        | Q(fatalities_low__lte=F("fatalities_best"))
+                    )
+                    & (
+                        Q(fatalities_best__isnull=True)
+                        | Q(fatalities_high__isnull=True)
+                        | Q(fatalities_best__lte=F("fatalities_high"))
+                    )
+                    & (
+                        Q(fatalities_low__isnull=True)
+                        | Q(fatalities_high__isnull=True)
+                        | Q(fatalities_low__lte=F("fatalities_high"))
+                    )
                 ),
                 name="incident_fatalities_ordered",
                 violation_error_message=_("Fatalities must satisfy low ≤ best ≤ high."),
             ),
             models.CheckConstraint(
-                condition=Q(time_precision__in=TimePrecision.values), name="incident_time_precision_valid"
+                condition=Q(time_precision__in=TimePrecision.values),
+                name="incident_time_precision_valid",
             ),
             models.CheckConstraint(
-                condition=Q(geo_precision__in=GeoPrecision.values), name="incident_geo_precision_valid"
+                condition=Q(geo_precision__in=GeoPrecision.values),
+                name="incident_geo_precision_valid",
             ),
-            models.CheckConstraint(condition=Q(status__in=Status.values), name="incident_status_valid"),
-            models.CheckConstraint(condition=Q(origin__in=Origin.values), name="incident_origin_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="incident_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(origin__in=Origin.values), name="incident_origin_valid"
+            ),
             models.CheckConstraint(
                 condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
                 name="incident_published_has_date",
@@ -210,7 +248,8 @@ class Incident(models.Model):
             ),
             models.CheckConstraint(condition=~Q(title=""), name="incident_title_not_empty"),
             models.UniqueConstraint(
-                fields=["origin", "external_id"], condition=~Q(external_id=""),
+                fields=["origin", "external_id"],
+                condition=~Q(external_id=""),
                 name="incident_unique_external_id",
             ),
         ]
@@ -245,7 +284,9 @@ class Incident(models.Model):
                 name="incident_fatalities_rederive",
                 when=pgtrigger.Before,
                 operation=pgtrigger.UpdateOf("fatalities_override"),
-                condition=pgtrigger.Q(old__fatalities_override=True, new__fatalities_override=False),
+                condition=pgtrigger.Q(
+                    old__fatalities_override=True, new__fatalities_override=False
+                ),
                 func="""
                 SELECT d.low, d.best, d.high
                 INTO NEW.fatalities_low, NEW.fatalities_best, NEW.fatalities_high
@@ -273,7 +314,9 @@ class IncidentActor(models.Model):
     side A/B), and whether it claimed responsibility."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="participants")
-    actor = models.ForeignKey("actors.Actor", on_delete=models.PROTECT, related_name="participations")
+    actor = models.ForeignKey(
+        "actors.Actor", on_delete=models.PROTECT, related_name="participations"
+    )
     role = models.CharField(max_length=10, choices=ParticipantRole.choices)
     claimed_responsibility = models.BooleanField(default=False)
     note = models.CharField(max_length=300, blank=True)

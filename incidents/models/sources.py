@@ -14,6 +14,14 @@ from config.triggers import touch_updated_at
 from incidents.models.incident import Incident
 
 
+class WebAddressField(models.URLField):
+    """A URL whose form field reads an address typed without a scheme as https (Django 6's
+    default; Django 5.2 would assume http)."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
 class SourceKind(models.TextChoices):
     NEWS_REPORT = "news_report", _("news report")
     ARMED_GROUP_CLAIM = "armed_group_claim", _("armed group statement or claim video")
@@ -51,9 +59,11 @@ class Credibility(models.IntegerChoices):
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Source(models.Model):
     kind = models.CharField(max_length=30, choices=SourceKind.choices)
-    publisher = models.CharField(max_length=200, help_text=_("e.g. RFI, Amnesty International, FAMa"))
+    publisher = models.CharField(
+        max_length=200, help_text=_("e.g. RFI, Amnesty International, FAMa")
+    )
     title = models.CharField(max_length=500, blank=True)
-    url = models.URLField(max_length=1000, blank=True)
+    url = WebAddressField(max_length=1000, blank=True)
     language = models.CharField(max_length=8, blank=True, help_text=_("ISO 639-1 code"))
     published_on = models.DateField(null=True, blank=True)
     reliability = models.CharField(max_length=1, choices=Reliability.choices, default=Reliability.F)
@@ -63,12 +73,17 @@ class Source(models.Model):
     notes = models.TextField(blank=True)
     # Personal data: only roles with incidents.view_personal_data may see it.
     informant = models.TextField(
-        _("witness / informant identity"), blank=True,
+        _("witness / informant identity"),
+        blank=True,
         help_text=_("Sensitive. Name and contact of the witness or informant."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", editable=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
@@ -78,10 +93,13 @@ class Source(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_unique_url"),
             models.UniqueConstraint(
-                fields=["content_sha256"], condition=~Q(content_sha256=""),
+                fields=["content_sha256"],
+                condition=~Q(content_sha256=""),
                 name="source_unique_content",
             ),
-            models.CheckConstraint(condition=Q(kind__in=SourceKind.values), name="source_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=SourceKind.values), name="source_kind_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(reliability__in=Reliability.values), name="source_reliability_valid"
             ),
@@ -120,7 +138,11 @@ class Claim(models.Model):
     fatalities_best = models.PositiveIntegerField(null=True, blank=True)
     fatalities_high = models.PositiveIntegerField(null=True, blank=True)
     claimed_perpetrator = models.ForeignKey(
-        "actors.Actor", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "actors.Actor",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("Who the source says did it."),
     )
     claims_responsibility = models.BooleanField(
@@ -131,8 +153,12 @@ class Claim(models.Model):
     summary = models.TextField(help_text=_("What the source says, in your words."))
     quote = models.TextField(blank=True, help_text=_("Key passage in the original language."))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", editable=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
@@ -146,12 +172,21 @@ class Claim(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    (Q(fatalities_low__isnull=True) | Q(fatalities_best__isnull=True)
-                     | Q(fatalities_low__lte=models.F("fatalities_best")))
-                    & (Q(fatalities_best__isnull=True) | Q(fatalities_high__isnull=True)
-                       | Q(fatalities_best__lte=models.F("fatalities_high")))
-                    & (Q(fatalities_low__isnull=True) | Q(fatalities_high__isnull=True)
-                       | Q(fatalities_low__lte=models.F("fatalities_high")))
+                    (
+                        Q(fatalities_low__isnull=True)
+                        | Q(fatalities_best__isnull=True)
+                        | Q(fatalities_low__lte=models.F("fatalities_best"))
+                    )
+                    & (
+                        Q(fatalities_best__isnull=True)
+                        | Q(fatalities_high__isnull=True)
+                        | Q(fatalities_best__lte=models.F("fatalities_high"))
+                    )
+                    & (
+                        Q(fatalities_low__isnull=True)
+                        | Q(fatalities_high__isnull=True)
+                        | Q(fatalities_low__lte=models.F("fatalities_high"))
+                    )
                 ),
                 name="claim_fatalities_ordered",
                 violation_error_message=_("Fatalities must satisfy low ≤ best ≤ high."),
@@ -165,8 +200,11 @@ class Claim(models.Model):
                 when=pgtrigger.After,
                 operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
                 func="""
-                IF TG_OP <> 'INSERT' THEN PERFORM incidents_refresh_fatalities(OLD.incident_id); END IF;
-                IF TG_OP <> 'DELETE' AND (TG_OP = 'INSERT' OR NEW.incident_id <> OLD.incident_id) THEN
+                IF TG_OP <> 'INSERT' THEN
+                    PERFORM incidents_refresh_fatalities(OLD.incident_id);
+                END IF;
+                IF TG_OP = 'INSERT'
+                   OR (TG_OP = 'UPDATE' AND NEW.incident_id <> OLD.incident_id) THEN
                     PERFORM incidents_refresh_fatalities(NEW.incident_id);
                 END IF;
                 RETURN NULL;

@@ -32,8 +32,20 @@ WGS84_CRS_NAMES = {
     "EPSG:4326",
 }
 ISO3_TO_ISO2 = {
-    "MLI": "ML", "BFA": "BF", "NER": "NE", "MRT": "MR", "SEN": "SN", "GIN": "GN", "CIV": "CI",
-    "GHA": "GH", "TGO": "TG", "BEN": "BJ", "NGA": "NG", "TCD": "TD", "DZA": "DZ", "LBY": "LY",
+    "MLI": "ML",
+    "BFA": "BF",
+    "NER": "NE",
+    "MRT": "MR",
+    "SEN": "SN",
+    "GIN": "GN",
+    "CIV": "CI",
+    "GHA": "GH",
+    "TGO": "TG",
+    "BEN": "BJ",
+    "NGA": "NG",
+    "TCD": "TD",
+    "DZA": "DZ",
+    "LBY": "LY",
 }
 WOF_LEVELS = {"country": 0, "region": 1, "county": 2}
 
@@ -78,7 +90,9 @@ def read_boundaries(
     """Every admin area in `path` (file or folder) for `countries`, whatever its format."""
     report = report if report is not None else BoundaryLoadReport()
     wanted = {c.upper() for c in countries}
-    files = sorted(path.rglob("*.geojson")) + sorted(path.rglob("*.json")) if path.is_dir() else [path]
+    files = (
+        sorted(path.rglob("*.geojson")) + sorted(path.rglob("*.json")) if path.is_dir() else [path]
+    )
     if not files:
         raise ReferenceDataError(f"{path}: no .geojson files found")
     features = []
@@ -132,20 +146,31 @@ def _parse_feature(raw: dict) -> BoundaryFeature | None:
         parsed = _parse_natural_earth(lower)
     elif {"level", "country_code", "code"} <= props.keys():
         parsed = (
-            int(props["level"]), props["country_code"], props["code"], props.get("name_en") or "",
-            props.get("name_fr") or props.get("name_en") or "", BoundarySource.BUILTIN, props["code"],
+            int(props["level"]),
+            props["country_code"],
+            props["code"],
+            props.get("name_en") or "",
+            props.get("name_fr") or props.get("name_en") or "",
+            BoundarySource.BUILTIN,
+            props["code"],
         )
     else:
-        raise ReferenceDataError("a feature in an unknown format (properties: "
-                                 + ", ".join(sorted(props)[:8]) + ")")
+        raise ReferenceDataError(
+            "a feature in an unknown format (properties: " + ", ".join(sorted(props)[:8]) + ")"
+        )
     if parsed is None:
         return None
     level, country, code, name_en, name_fr, source, source_id = parsed
     if not raw.get("geometry"):
         raise ReferenceDataError(f"{name_en or code}: the feature has no geometry")
     return BoundaryFeature(
-        level=level, country_code=(country or "").upper(), code=str(code), name_en=name_en,
-        name_fr=name_fr or name_en, source=source, source_id=str(source_id),
+        level=level,
+        country_code=(country or "").upper(),
+        code=str(code),
+        name_en=name_en,
+        name_fr=name_fr or name_en,
+        source=source,
+        source_id=str(source_id),
         geom=_multipolygon(raw["geometry"], name_en or code),
     )
 
@@ -202,15 +227,29 @@ def _parse_natural_earth(p: dict):
     if "iso_3166_2" in p and "Admin-0" not in featurecla:
         country = p.get("iso_a2") or str(p["iso_3166_2"]).split("-")[0]
         name = p.get("name_en") or p.get("name") or p["iso_3166_2"]
-        return 1, country, p["iso_3166_2"], name, p.get("name_fr") or name, \
-            BoundarySource.NATURAL_EARTH, p.get("adm1_code") or p["iso_3166_2"]
+        return (
+            1,
+            country,
+            p["iso_3166_2"],
+            name,
+            p.get("name_fr") or name,
+            BoundarySource.NATURAL_EARTH,
+            p.get("adm1_code") or p["iso_3166_2"],
+        )
     if "Admin-0" in featurecla or "iso_a2" in p:
         country = p.get("iso_a2") if p.get("iso_a2") not in (None, "-99") else p.get("iso_a2_eh")
         if not country or country == "-99":
             return None
         name = p.get("name_en") or p.get("name") or p.get("admin") or country
-        return 0, country, country, name, p.get("name_fr") or name, \
-            BoundarySource.NATURAL_EARTH, p.get("adm0_a3") or country
+        return (
+            0,
+            country,
+            country,
+            name,
+            p.get("name_fr") or name,
+            BoundarySource.NATURAL_EARTH,
+            p.get("adm0_a3") or country,
+        )
     return None
 
 
@@ -243,7 +282,9 @@ def _with_unique_codes(features: list[BoundaryFeature], report: BoundaryLoadRepo
         seen[(f.level, f.code)] += 1
     for f in features:
         if seen[(f.level, f.code)] > 1:
-            report.warnings.append(f"code {f.code} repeats at level {f.level}; using {f.source}:{f.source_id}")
+            report.warnings.append(
+                f"code {f.code} repeats at level {f.level}; using {f.source}:{f.source_id}"
+            )
             f.code = f"{f.source}:{f.source_id}"
     return features
 
@@ -260,12 +301,16 @@ def boundaries_load(features: list[BoundaryFeature], *, prune: bool = True) -> B
     loaded: dict[tuple[str, int], set[str]] = defaultdict(set)
     for f in features:
         loaded[(f.country_code, f.level)].add(f.code)
-        report.by_level[f"{f.country_code}/adm{f.level}"] = report.by_level.get(
-            f"{f.country_code}/adm{f.level}", 0) + 1
+        report.by_level[f"{f.country_code}/adm{f.level}"] = (
+            report.by_level.get(f"{f.country_code}/adm{f.level}", 0) + 1
+        )
         area = existing.get((f.level, f.code))
         values = {
-            "country_code": f.country_code, "name_en": f.name_en[:200], "name_fr": f.name_fr[:200],
-            "source": f.source, "source_id": f.source_id[:100],
+            "country_code": f.country_code,
+            "name_en": f.name_en[:200],
+            "name_fr": f.name_fr[:200],
+            "source": f.source,
+            "source_id": f.source_id[:100],
         }
         if area is None:
             AdminArea.objects.create(level=f.level, code=f.code, geom=f.geom, **values)
@@ -285,7 +330,9 @@ def boundaries_load(features: list[BoundaryFeature], *, prune: bool = True) -> B
             report.unchanged += 1
     if prune:
         for (country, level), codes in loaded.items():
-            stale = AdminArea.objects.filter(country_code=country, level=level).exclude(code__in=codes)
+            stale = AdminArea.objects.filter(country_code=country, level=level).exclude(
+                code__in=codes
+            )
             report.removed += stale.count()
             stale.delete()
     _link_parents()

@@ -2,7 +2,6 @@
 
 import hashlib
 import shutil
-import socket
 import tempfile
 import urllib.error
 import urllib.request
@@ -39,14 +38,19 @@ def local_copy(source: str | Path) -> Iterator[Path]:
     url = str(source)
     with tempfile.TemporaryDirectory(prefix="sahel-ref-") as tmp:
         target = Path(tmp) / (Path(urlsplit(url).path).name or "download")
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+        # is_url() admitted only http and https: urlopen cannot reach file: or custom schemes.
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:  # noqa: S310 (http/https checked)
-                with target.open("wb") as out:
-                    shutil.copyfileobj(response, out)
+            with (
+                urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response,  # noqa: S310
+                target.open("wb") as out,
+            ):
+                shutil.copyfileobj(response, out)
         except urllib.error.HTTPError as exc:
-            raise ReferenceDataError(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from exc
-        except (urllib.error.URLError, socket.timeout, ConnectionError, OSError) as exc:
+            raise ReferenceDataError(
+                f"{url}: the server answered HTTP {exc.code} {exc.reason}"
+            ) from exc
+        except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise Offline(
                 f"cannot download {url}: {reason}. This machine seems to be offline or cannot "

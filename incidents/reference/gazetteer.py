@@ -62,8 +62,9 @@ class GazetteerLoadReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.removed or self.names_added
-                    or self.names_removed)
+        return bool(
+            self.created or self.updated or self.removed or self.names_added or self.names_removed
+        )
 
     def __str__(self) -> str:
         text = (
@@ -81,8 +82,11 @@ class GazetteerLoadReport:
 def _lines(path: Path) -> Iterator[str]:
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
-            members = [n for n in archive.namelist()
-                       if n.endswith(".txt") and not n.lower().startswith("readme")]
+            members = [
+                n
+                for n in archive.namelist()
+                if n.endswith(".txt") and not n.lower().startswith("readme")
+            ]
             if not members:
                 raise ReferenceDataError(f"{path}: the zip holds no GeoNames .txt dump")
             for member in members:
@@ -131,12 +135,19 @@ def _parse_line(line: str) -> PlaceRow:
         raise ValueError(f"country code {cols[8]!r} is not ISO alpha-2")
     modified = date.fromisoformat(cols[18]) if cols[18].strip() else None
     return PlaceRow(
-        source_id=source_id, name=name[:200], ascii_name=cols[2].strip()[:200],
+        source_id=source_id,
+        name=name[:200],
+        ascii_name=cols[2].strip()[:200],
         alternate_names=[n.strip() for n in cols[3].split(",") if n.strip()],
-        latitude=latitude, longitude=longitude,
-        feature_class=cols[6].strip()[:1], feature_code=cols[7].strip()[:10],
-        country_code=country, admin1_code=cols[10].strip()[:40], admin2_code=cols[11].strip()[:80],
-        population=int(cols[14]) if cols[14].strip() else 0, modified_on=modified,
+        latitude=latitude,
+        longitude=longitude,
+        feature_class=cols[6].strip()[:1],
+        feature_code=cols[7].strip()[:10],
+        country_code=country,
+        admin1_code=cols[10].strip()[:40],
+        admin2_code=cols[11].strip()[:80],
+        population=int(cols[14]) if cols[14].strip() else 0,
+        modified_on=modified,
     )
 
 
@@ -156,14 +167,28 @@ def _names_of(row: PlaceRow) -> list[tuple[str, bool]]:
     return names
 
 
-PLACE_FIELDS = ("name", "ascii_name", "feature_class", "feature_code", "country_code",
-                "admin1_code", "admin2_code", "population", "point", "modified_on")
+PLACE_FIELDS = (
+    "name",
+    "ascii_name",
+    "feature_class",
+    "feature_code",
+    "country_code",
+    "admin1_code",
+    "admin2_code",
+    "population",
+    "point",
+    "modified_on",
+)
 
 
 @transaction.atomic
-def gazetteer_load(rows: list[PlaceRow], *, source: str = PlaceSource.GEONAMES,
-                   prune: bool = True, report: GazetteerLoadReport | None = None
-                   ) -> GazetteerLoadReport:
+def gazetteer_load(
+    rows: list[PlaceRow],
+    *,
+    source: str = PlaceSource.GEONAMES,
+    prune: bool = True,
+    report: GazetteerLoadReport | None = None,
+) -> GazetteerLoadReport:
     """Upserts `rows` as places of `source`. With `prune`, removes this source's places of the
     same countries that the dump no longer has (unless an incident refers to them). Loading real
     GeoNames data for a country retires the built-in places of that country the same way."""
@@ -190,9 +215,22 @@ def gazetteer_load(rows: list[PlaceRow], *, source: str = PlaceSource.GEONAMES,
                     report.bad_lines += 1
                     continue
                 seen_ids.add(r.source_id)
-                copy.write_row((r.source_id, r.name, r.ascii_name, r.feature_class, r.feature_code,
-                                r.country_code, r.admin1_code, r.admin2_code, r.population,
-                                r.longitude, r.latitude, r.modified_on))
+                copy.write_row(
+                    (
+                        r.source_id,
+                        r.name,
+                        r.ascii_name,
+                        r.feature_class,
+                        r.feature_code,
+                        r.country_code,
+                        r.admin1_code,
+                        r.admin2_code,
+                        r.population,
+                        r.longitude,
+                        r.latitude,
+                        r.modified_on,
+                    )
+                )
         with cursor.cursor.copy("COPY stage_name FROM STDIN") as copy:
             written = set()
             for r in rows:
@@ -236,8 +274,13 @@ def gazetteer_load(rows: list[PlaceRow], *, source: str = PlaceSource.GEONAMES,
 
         retire = []
         if prune:
-            retire.append(("p.source = %s AND NOT EXISTS (SELECT 1 FROM stage_place s "
-                           "WHERE s.source_id = p.source_id)", [source]))
+            retire.append(
+                (
+                    "p.source = %s AND NOT EXISTS (SELECT 1 FROM stage_place s "
+                    "WHERE s.source_id = p.source_id)",
+                    [source],
+                )
+            )
         if source != PlaceSource.BUILTIN:
             retire.append(("p.source = %s", [PlaceSource.BUILTIN]))
         for condition, params in retire:

@@ -39,7 +39,9 @@ ATTRIBUTION = {
     "actors": ("Sahel Incident Monitor team (compiled from public reporting)", "CC BY 4.0"),
     "geonames": ("GeoNames, geonames.org", "CC BY 4.0"),
     BoundarySource.WHOSONFIRST: (
-        "Who's On First, whosonfirst.org (admin2 shapes from OCHA via Mesoshapes)", "CC BY 4.0"),
+        "Who's On First, whosonfirst.org (admin2 shapes from OCHA via Mesoshapes)",
+        "CC BY 4.0",
+    ),
     BoundarySource.GEOBOUNDARIES: ("geoBoundaries, geoboundaries.org", "CC BY 4.0"),
     BoundarySource.OCHA: ("OCHA Common Operational Datasets (COD-AB)", "CC BY-IGO"),
     BoundarySource.NATURAL_EARTH: ("Natural Earth, naturalearthdata.com", "public domain"),
@@ -59,13 +61,19 @@ class Dataset:
 def record_dataset(dataset: Dataset, sha256: str, rows: int) -> None:
     ReferenceDataset.objects.update_or_create(
         name=dataset.name,
-        defaults={"source": dataset.source, "sha256": sha256, "rows": rows,
-                  "attribution": dataset.attribution[0], "licence": dataset.attribution[1]},
+        defaults={
+            "source": dataset.source,
+            "sha256": sha256,
+            "rows": rows,
+            "attribution": dataset.attribution[0],
+            "licence": dataset.attribution[1],
+        },
     )
 
 
-def load_if_changed(dataset: Dataset, loader: Callable[[Path], object], *, force: bool,
-                    log: Log) -> bool:
+def load_if_changed(
+    dataset: Dataset, loader: Callable[[Path], object], *, force: bool, log: Log
+) -> bool:
     """Loads `dataset` unless the same file is already loaded; returns whether it was loaded."""
     with local_copy(dataset.source) as path:
         sha = fingerprint(path)
@@ -97,8 +105,11 @@ def load_geonames_file(path: Path) -> GazetteerLoadReport:
 def load_builtin_places(path: Path) -> GazetteerLoadReport:
     """The built-in places of the countries that have no real GeoNames data loaded."""
     report = GazetteerLoadReport()
-    real = set(Place.objects.filter(source=PlaceSource.GEONAMES)
-               .values_list("country_code", flat=True).distinct())
+    real = set(
+        Place.objects.filter(source=PlaceSource.GEONAMES)
+        .values_list("country_code", flat=True)
+        .distinct()
+    )
     rows = [r for r in read_geonames(path, report) if r.country_code not in real]
     if not rows:
         report.countries = sorted(real)
@@ -107,15 +118,23 @@ def load_builtin_places(path: Path) -> GazetteerLoadReport:
 
 
 def _real_boundaries_loaded() -> bool:
-    return ReferenceDataset.objects.filter(name__startswith="boundaries:").exclude(
-        name="boundaries:builtin").exists()
+    return (
+        ReferenceDataset.objects.filter(name__startswith="boundaries:")
+        .exclude(name="boundaries:builtin")
+        .exists()
+    )
 
 
-def reference_data_setup(*, reference_dir: str = "", download: bool = False, force: bool = False,
-                         log: Log = print) -> None:
+def reference_data_setup(
+    *, reference_dir: str = "", download: bool = False, force: bool = False, log: Log = print
+) -> None:
     """Loads the actor catalogue, boundaries and gazetteer from the best available source."""
-    load_if_changed(Dataset("actors:catalogue", str(CATALOGUE_PATH), ATTRIBUTION["actors"]),
-                    load_actor_catalogue, force=force, log=log)
+    load_if_changed(
+        Dataset("actors:catalogue", str(CATALOGUE_PATH), ATTRIBUTION["actors"]),
+        load_actor_catalogue,
+        force=force,
+        log=log,
+    )
     base = Path(reference_dir) if reference_dir else None
     if base is not None and not base.is_dir():
         log(f"REFERENCE_DATA_DIR={reference_dir} is not a folder; using other sources")
@@ -127,8 +146,12 @@ def reference_data_setup(*, reference_dir: str = "", download: bool = False, for
 def _setup_boundaries(base: Path | None, download: bool, force: bool, log: Log) -> None:
     wof = base / "boundaries" / "wof" if base else None
     if wof is not None and wof.is_dir():
-        load_if_changed(Dataset("boundaries:wof", str(wof), ATTRIBUTION[BoundarySource.WHOSONFIRST]),
-                        load_boundary_file, force=force, log=log)
+        load_if_changed(
+            Dataset("boundaries:wof", str(wof), ATTRIBUTION[BoundarySource.WHOSONFIRST]),
+            load_boundary_file,
+            force=force,
+            log=log,
+        )
         return
     if download:
         try:
@@ -136,26 +159,41 @@ def _setup_boundaries(base: Path | None, download: bool, force: bool, log: Log) 
                 for level in (0, 1, 2):
                     url = GEOBOUNDARIES_URL.format(iso3=ISO3[country], level=level)
                     load_if_changed(
-                        Dataset(f"boundaries:geoboundaries:{country}:{level}", url,
-                                ATTRIBUTION[BoundarySource.GEOBOUNDARIES]),
-                        load_boundary_file, force=force, log=log)
+                        Dataset(
+                            f"boundaries:geoboundaries:{country}:{level}",
+                            url,
+                            ATTRIBUTION[BoundarySource.GEOBOUNDARIES],
+                        ),
+                        load_boundary_file,
+                        force=force,
+                        log=log,
+                    )
             return
         except Offline as exc:
             log(f"OFFLINE: {exc}")
     if _real_boundaries_loaded():
         log("boundaries: keeping the published boundaries already loaded")
         return
-    log("boundaries: using the built-in simplified boundaries (country and admin1 only); "
-        "set REFERENCE_DATA_DIR or run setup_reference_data --download for the published ones")
-    load_if_changed(Dataset("boundaries:builtin", str(BUILTIN_BOUNDARIES), ATTRIBUTION["builtin"]),
-                    load_boundary_file, force=force, log=log)
+    log(
+        "boundaries: using the built-in simplified boundaries (country and admin1 only); "
+        "set REFERENCE_DATA_DIR or run setup_reference_data --download for the published ones"
+    )
+    load_if_changed(
+        Dataset("boundaries:builtin", str(BUILTIN_BOUNDARIES), ATTRIBUTION["builtin"]),
+        load_boundary_file,
+        force=force,
+        log=log,
+    )
 
 
 def _setup_gazetteer(base: Path | None, download: bool, force: bool, log: Log) -> None:
     for country in SAHEL_COUNTRIES:
         dump = None
         if base is not None:
-            for candidate in (base / "geonames" / f"{country}.txt", base / "geonames" / f"{country}.zip"):
+            for candidate in (
+                base / "geonames" / f"{country}.txt",
+                base / "geonames" / f"{country}.zip",
+            ):
                 if candidate.is_file():
                     dump = str(candidate)
                     break
@@ -164,11 +202,19 @@ def _setup_gazetteer(base: Path | None, download: bool, force: bool, log: Log) -
         if dump is None:
             continue
         try:
-            load_if_changed(Dataset(f"gazetteer:geonames:{country}", dump, ATTRIBUTION["geonames"]),
-                            load_geonames_file, force=force, log=log)
+            load_if_changed(
+                Dataset(f"gazetteer:geonames:{country}", dump, ATTRIBUTION["geonames"]),
+                load_geonames_file,
+                force=force,
+                log=log,
+            )
         except Offline as exc:
             log(f"OFFLINE: {exc}")
             if is_url(dump):
                 break
-    load_if_changed(Dataset("gazetteer:builtin", str(BUILTIN_PLACES), ATTRIBUTION["builtin"]),
-                    load_builtin_places, force=force, log=log)
+    load_if_changed(
+        Dataset("gazetteer:builtin", str(BUILTIN_PLACES), ATTRIBUTION["builtin"]),
+        load_builtin_places,
+        force=force,
+        log=log,
+    )

@@ -13,9 +13,9 @@ LOCAL_USERS = [("admin", ADMIN), ("reviewer", REVIEWER), ("editor", EDITOR), ("v
 
 class Command(BaseCommand):
     help = (
-        "For a local run: create one account per role (admin, reviewer, editor, viewer) with random "
-        "passwords, written to a file readable only by you. Existing accounts are left alone. "
-        "Refused when DEBUG is off."
+        "For a local run: create one account per role (admin, reviewer, editor, viewer) with "
+        "random passwords, written to a file readable only by you. Existing accounts are left "
+        "alone. Refused when DEBUG is off."
     )
 
     def add_arguments(self, parser):
@@ -23,17 +23,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, credentials_file, **options):
         if not settings.DEBUG:
-            raise CommandError("create_local_users is for local runs (DEBUG on); "
-                               "create accounts with manage.py createsuperuser and the admin")
-        User = get_user_model()  # noqa: N806
+            raise CommandError(
+                "create_local_users is for local runs (DEBUG on); "
+                "create accounts with manage.py createsuperuser and the admin"
+            )
+        User = get_user_model()
         path = Path(credentials_file)
         created = []
         for username, role in LOCAL_USERS:
             if User.objects.filter(username=username).exists():
                 continue
             password = secrets.token_urlsafe(12)
-            user = User.objects.create_user(username, password=password, is_staff=True,
-                                            is_superuser=(role == ADMIN))
+            user = User.objects.create_user(
+                username, password=password, is_staff=True, is_superuser=(role == ADMIN)
+            )
             user.groups.add(Group.objects.get(name=role))
             created.append(f"{username}\t{password}\t{role}")
         if created:

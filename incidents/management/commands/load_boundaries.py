@@ -1,23 +1,35 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from incidents.reference.boundaries import SAHEL_COUNTRIES, BoundaryLoadReport, boundaries_load, read_boundaries
+from incidents.reference.boundaries import (
+    SAHEL_COUNTRIES,
+    BoundaryLoadReport,
+    boundaries_load,
+    read_boundaries,
+)
 from incidents.reference.fetch import ReferenceDataError, fingerprint, local_copy
 from incidents.reference.setup import ATTRIBUTION, Dataset, record_dataset
 
 
 class Command(BaseCommand):
     help = (
-        "Load administrative boundaries (country/admin1/admin2) from GeoJSON files, folders or URLs: "
-        "Who's On First, OCHA COD-AB, geoBoundaries or Natural Earth. Idempotent; with pruning "
-        "(the default) the areas of each country and level loaded replace the ones stored."
+        "Load administrative boundaries (country/admin1/admin2) from GeoJSON files, folders or "
+        "URLs: Who's On First, OCHA COD-AB, geoBoundaries or Natural Earth. Idempotent; with "
+        "pruning (the default) the areas of each country and level loaded replace the ones "
+        "stored."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("sources", nargs="+", help="file, folder or http(s) URL")
-        parser.add_argument("--countries", default=",".join(SAHEL_COUNTRIES),
-                            help="ISO alpha-2 codes to keep (default: %(default)s)")
-        parser.add_argument("--no-prune", action="store_true",
-                            help="keep stored areas that the new files do not have")
+        parser.add_argument(
+            "--countries",
+            default=",".join(SAHEL_COUNTRIES),
+            help="ISO alpha-2 codes to keep (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--no-prune",
+            action="store_true",
+            help="keep stored areas that the new files do not have",
+        )
 
     def handle(self, *args, sources, countries, no_prune, **options):
         wanted = [c.strip().upper() for c in countries.split(",") if c.strip()]
@@ -28,9 +40,15 @@ class Command(BaseCommand):
                     features = read_boundaries(path, wanted, parse_report)
                     report = boundaries_load(features, prune=not no_prune)
                     kind = features[0].source
-                    record_dataset(Dataset(f"boundaries:{kind}:{source}"[:100], source,
-                                           ATTRIBUTION.get(kind, ("", ""))),
-                                   fingerprint(path), len(features))
+                    record_dataset(
+                        Dataset(
+                            f"boundaries:{kind}:{source}"[:100],
+                            source,
+                            ATTRIBUTION.get(kind, ("", "")),
+                        ),
+                        fingerprint(path),
+                        len(features),
+                    )
             except ReferenceDataError as exc:
                 raise CommandError(str(exc)) from exc
             for warning in parse_report.warnings[:10]:

@@ -11,8 +11,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--synthetic", type=int, default=0, metavar="N",
-                            help="also generate N synthetic incidents if there are none")
+        parser.add_argument(
+            "--synthetic",
+            type=int,
+            default=0,
+            metavar="N",
+            help="also generate N synthetic incidents if there are none",
+        )
         parser.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args, synthetic, seed, **options):

@@ -14,8 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("sources", nargs="+", help="file or http(s) URL of a GeoNames dump")
-        parser.add_argument("--no-prune", action="store_true",
-                            help="keep stored places that the dump no longer has")
+        parser.add_argument(
+            "--no-prune", action="store_true", help="keep stored places that the dump no longer has"
+        )
 
     def handle(self, *args, sources, no_prune, **options):
         for source in sources:
@@ -23,12 +24,17 @@ class Command(BaseCommand):
             try:
                 with local_copy(source) as path:
                     rows = read_geonames(path, report)
-                    gazetteer_load(rows, source=PlaceSource.GEONAMES, prune=not no_prune,
-                                   report=report)
+                    gazetteer_load(
+                        rows, source=PlaceSource.GEONAMES, prune=not no_prune, report=report
+                    )
                     for country in report.countries:
-                        record_dataset(Dataset(f"gazetteer:geonames:{country}", source,
-                                               ATTRIBUTION["geonames"]),
-                                       fingerprint(path), report.rows)
+                        record_dataset(
+                            Dataset(
+                                f"gazetteer:geonames:{country}", source, ATTRIBUTION["geonames"]
+                            ),
+                            fingerprint(path),
+                            report.rows,
+                        )
             except ReferenceDataError as exc:
                 raise CommandError(str(exc)) from exc
             for error in report.errors:

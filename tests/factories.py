@@ -1,0 +1,70 @@
+"""factory_boy factories for the domain model."""
+
+from datetime import date
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.gis.geos import Point
+
+from actors.models import Actor, ActorKind
+from incidents.models import Claim, Incident, Reliability, Source, SourceKind, Status
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("a-long-test-password")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+            self.is_staff = extracted != "viewer"
+            self.save()
+
+
+class ActorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Actor
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"actor-{n}")
+    name = factory.Sequence(lambda n: f"Armed group {n}")
+    kind = ActorKind.JIHADIST
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+
+    title = factory.Sequence(lambda n: f"Incident {n}")
+    date_start = date(2024, 3, 1)
+    date_end = factory.SelfAttribute("date_start")
+    location = factory.LazyFunction(lambda: Point(-3.85, 14.44, srid=4326))
+    event_type = "battles"
+    sub_event_type = "armed_clash"
+    status = Status.DRAFT
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    kind = SourceKind.NEWS_REPORT
+    publisher = factory.Sequence(lambda n: f"Publisher {n}")
+    url = factory.Sequence(lambda n: f"https://news.example.org/report/{n}")
+    reliability = Reliability.C
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Claim
+
+    incident = factory.SubFactory(IncidentFactory)
+    source = factory.SubFactory(SourceFactory)
+    summary = "What the source says."

@@ -1,0 +1,65 @@
+"""A task goes through real Redis to a real Celery worker process that writes to the database."""
+
+import pytest
+from django.contrib.gis.geos import MultiPolygon, Polygon
+
+from incidents import tasks
+from incidents.models import AdminArea, Incident
+from tests.factories import IncidentFactory
+
+pytestmark = pytest.mark.celery_worker
+
+
+def square(west, south, east, north):
+    return MultiPolygon(Polygon.from_bbox((west, south, east, north)), srid=4326)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rederive_task_runs_in_the_worker_and_updates_incidents(celery_worker):
+    country = AdminArea.objects.create(
+        level=0,
+        country_code="ML",
+        code="ML",
+        name_en="Mali",
+        name_fr="Mali",
+        source="builtin",
+        geom=square(-12, 10, 4, 25),
+    )
+    west = AdminArea.objects.create(
+        level=1,
+        country_code="ML",
+        code="ML-W",
+        name_en="West",
+        name_fr="Ouest",
+        source="builtin",
+        parent=country,
+        geom=square(-12, 10, -4, 25),
+    )
+    east = AdminArea.objects.create(
+        level=1,
+        country_code="ML",
+        code="ML-E",
+        name_en="East",
+        name_fr="Est",
+        source="builtin",
+        parent=country,
+        geom=square(-4, 10, 4, 25),
+    )
+    incident = IncidentFactory(location="SRID=4326;POINT(-3 15)")
+    assert Incident.objects.get(pk=incident.pk).admin1 == east
+    # Move the border without re-deriving: the stored area is now stale.
+    AdminArea.objects.filter(pk=west.pk).update(geom=square(-12, 10, -2, 25))
+    AdminArea.objects.filter(pk=east.pk).update(geom=square(-2, 10, 4, 25))
+
+    result = tasks.admin_areas_rederive.delay().get(timeout=60)
+
+    assert result == {"incidents": 1, "places": 0}
+    assert Incident.objects.get(pk=incident.pk).admin1 == west
+
+
+def test_task_is_routed_to_the_test_queue_not_a_running_dashboard(settings):
+    # Tests must never hand tasks to the dashboard's worker (scripts/run) on the same Redis.
+    assert settings.CELERY_TASK_DEFAULT_QUEUE.startswith("tests-")
+    assert (
+        settings.CELERY_BROKER_URL.endswith("/15") or "TEST_REDIS_URL" in __import__("os").environ
+    )
