@@ -31,6 +31,20 @@ def database_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database; before it is dropped, end the sessions that the live
+    server's threads may still hold, so the drop succeeds and no stale database is left."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@pytest.fixture(scope="session")
 def builtin_reference(django_db_setup, django_db_blocker):
     """The actor catalogue and the built-in boundaries and gazetteer, committed once."""
     from incidents.reference.setup import reference_data_setup
