@@ -1,4 +1,4 @@
-"""The demo set lands where the reporting places it, keeps its uncertainty, and loads idempotently."""
+"""The demo set lands where the reporting places it, keeps its uncertainty, loads idempotently."""
 
 import os
 from pathlib import Path
