@@ -34,6 +34,7 @@ class CatalogueLoadReport:
     relations_created: int = 0
     relations_updated: int = 0
     unchanged: int = 0
+    rows: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -94,7 +95,7 @@ def actor_catalogue_load(data: dict) -> CatalogueLoadReport:
     """Creates or updates the catalogue's actors, aliases and relations, keyed by actor slug,
     alias name and (source, target, type, start). Writes only what differs, so loading the same
     catalogue twice changes nothing. Actors, aliases and relations added by editors are kept."""
-    report = CatalogueLoadReport()
+    report = CatalogueLoadReport(rows=len(data["actors"]))
     actors: dict[str, Actor] = {}
     for entry in data["actors"]:
         actors[entry["slug"]] = _upsert_actor(entry, report)

@@ -5,7 +5,7 @@ import json
 from django.contrib.gis.geos import Polygon
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 
 from incidents.models import AdminArea, Claim, Incident, IncidentActor, ReferenceDataset, Status
 
@@ -123,8 +123,10 @@ def incidents_for_map(user, bbox: Polygon | None = None, limit: int = MAP_LIMIT)
 def basemap_geojson(levels: tuple[int, ...] = (0, 1)) -> str:
     """Simplified country and admin1 outlines as GeoJSON text, built by PostGIS and cached until
     the boundaries change: the offline base layer of every map."""
-    stamp = AdminArea.objects.aggregate(latest=Max("updated_at"))["latest"]
-    key = f"basemap:{','.join(map(str, levels))}:{stamp.isoformat() if stamp else 'none'}"
+    # Latest change and number of areas: a rename, a new shape or a removal all change the key.
+    state = AdminArea.objects.aggregate(latest=Max("updated_at"), count=Count("id"))
+    latest = state["latest"].isoformat() if state["latest"] else "none"
+    key = f"basemap:{','.join(map(str, levels))}:{state['count']}:{latest}"
     cached = cache.get(key)
     if cached is not None:
         return cached

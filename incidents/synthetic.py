@@ -18,7 +18,8 @@ What makes them plausible:
 
 Writing is set-based: incident ids are reserved from the sequence per batch, incidents and their
 participants are streamed with COPY, and the database triggers (admin areas, history) run as for
-any other insert. Generation is deterministic for a seed and the same reference data.
+any other insert; the history events carry a pghistory context naming this service and the seed.
+Generation is deterministic for a seed and the same reference data.
 """
 
 import bisect
@@ -30,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import pghistory
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -140,15 +142,17 @@ HOTSPOTS = (
     Hotspot("Tahoua", 5.27, 14.89, 0.60, 0.4, 0.70),
     Hotspot("Tillia", 4.79, 16.12, 0.60, 0.45, 0.80),
     Hotspot("Niamey", 2.11, 13.51, 0.25, 0.3, 0.30),
-    Hotspot("Diffa", 12.61, 13.32, 0.60, 0.4, 0.90),
+    Hotspot("Diffa", 12.61, 13.32, 0.60, 1.2, 0.90),
+    Hotspot("Maradi", 7.10, 13.50, 0.60, 0.3, 0.05),
     # A little elsewhere: the capitals, the south and the west.
     Hotspot("Bamako", -8.00, 12.65, 0.30, 0.15, 0.02),
     Hotspot("Ouagadougou", -1.53, 12.37, 0.25, 0.15, 0.05),
     Hotspot("Sikasso", -5.67, 11.32, 0.50, 0.08, 0.02),
     Hotspot("Nioro du Sahel", -9.60, 15.23, 0.50, 0.08, 0.02),
 )
-# Intensity everywhere else (the far south-west, the empty Sahara): a few events, not none.
-BASELINE_INTENSITY = 0.02
+# Share of events spread over all places regardless of hotspots (the far south-west, the empty
+# Sahara get a few events, not none), and its Islamic State share.
+BASELINE_SHARE = 0.07
 BASELINE_IS_SHARE = 0.10
 # Within an episode, another place in the same grid cell (degrees) counts as "near".
 EPISODE_CELL_DEGREES = 0.5
@@ -292,8 +296,8 @@ UNIDENTIFIED = {
     "BF": "unidentified-armed-group-burkina-faso",
     "NE": "unidentified-armed-group-niger",
 }
-# Al-Qaeda-branch groups before JNIM (2017-03) and alongside it; the first active one with a
-# positive weight for the country is a candidate.
+# Al-Qaeda-branch groups before JNIM (2017-03) absorbed them: one of those active in the country
+# on the dates, by weight.
 AQ_BRANCH_BEFORE_JNIM = {
     "ML": (("ansar-dine", 0.35), ("aqim", 0.25), ("mujao", 0.3), ("al-mourabitoun", 0.2),
            ("katiba-macina", 0.3), ("al-mulathamun", 0.05)),
@@ -418,39 +422,52 @@ class _Sampler:
 
 
 PLACES_SQL = """
-WITH hotspot (lon, lat, radius, weight, is_share) AS (VALUES {hotspots}),
+WITH hotspot (n, lon, lat, radius, weight, is_share) AS (VALUES {hotspots}),
 place AS (
-    SELECT p.id, p.name, p.point, p.source, p.source_id, p.population, p.feature_code,
+    SELECT p.id, p.name, p.point, p.source, p.source_id,
            ST_X(p.point) AS lon, ST_Y(p.point) AS lat,
-           COALESCE(a.country_code, p.country_code) AS country
+           COALESCE(a.country_code, p.country_code) AS country,
+           CASE p.feature_code WHEN 'PPLA' THEN 3.0 WHEN 'PPLA2' THEN 2.5 WHEN 'PPLC' THEN 0.5
+                WHEN 'PPLA3' THEN 1.5 WHEN 'PPL' THEN 1.0 WHEN 'PPLX' THEN 0.3 WHEN 'PPLW' THEN 0.2
+                WHEN 'PPLQ' THEN 0.1 WHEN 'PPLH' THEN 0.05 ELSE 0.6 END
+           * (1 + ln(1 + p.population / 2000.0)) AS base,
+           CASE p.feature_code WHEN 'PPLC' THEN 3.0 WHEN 'PPLA' THEN 2.0 WHEN 'PPLA2' THEN 1.5
+                ELSE 0.2 END * (p.population + 50)::float8 AS urban_weight
     FROM incidents_place p LEFT JOIN incidents_adminarea a ON a.id = p.admin1_id
-    WHERE p.feature_class = 'P' AND p.country_code = ANY(%(countries)s)
+    WHERE p.feature_class = 'P' AND p.country_code = ANY(%s)
+),
+contribution AS (
+    SELECT p.id, h.n, h.weight, h.is_share,
+           p.base * exp(-LEAST(50.0,
+               (power((p.lon - h.lon) * cos(radians(p.lat)), 2) + power(p.lat - h.lat, 2))
+               / power(h.radius, 2))) AS k
+    FROM place p JOIN hotspot h
+      -- Beyond three radii a hotspot adds nothing that matters.
+      ON abs(p.lat - h.lat) < 3 * h.radius AND abs(p.lon - h.lon) < 3.5 * h.radius
+),
+-- Each hotspot spreads its weight over the places near it, however many the gazetteer has there
+-- (GeoNames lists far more villages in the south than in the Ménaka desert).
+hotspot_share AS (
+    SELECT c.id, sum(c.weight * c.k / m.mass) AS w,
+           sum(c.weight * c.k / m.mass * c.is_share) AS w_is
+    FROM contribution c JOIN (SELECT n, sum(k) AS mass FROM contribution GROUP BY n) m USING (n)
+    WHERE m.mass > 0
+    GROUP BY c.id
+),
+baseline AS (
+    SELECT p.id, {baseline_total} * p.base / sum(p.base) OVER () AS w FROM place p
 )
 SELECT p.id, p.name, p.lon, p.lat, p.country,
-       CASE p.feature_code WHEN 'PPLA' THEN 3.0 WHEN 'PPLA2' THEN 2.5 WHEN 'PPLC' THEN 1.5
-            WHEN 'PPLA3' THEN 1.5 WHEN 'PPL' THEN 1.0 WHEN 'PPLX' THEN 0.3 WHEN 'PPLW' THEN 0.2
-            WHEN 'PPLQ' THEN 0.1 WHEN 'PPLH' THEN 0.05 ELSE 0.6 END
-       * (1 + ln(1 + p.population / 2000.0))
-       * (%(baseline)s + COALESCE(i.k, 0)) AS conflict_weight,
-       CASE p.feature_code WHEN 'PPLC' THEN 3.0 WHEN 'PPLA' THEN 2.0 WHEN 'PPLA2' THEN 1.5
-            ELSE 0.2 END * (p.population + 50)::float8 AS urban_weight,
-       (%(baseline)s * %(baseline_is)s + COALESCE(i.k_is, 0))
-           / (%(baseline)s + COALESCE(i.k, 0)) AS is_share,
+       b.w + COALESCE(h.w, 0) AS conflict_weight,
+       p.urban_weight,
+       (b.w * {baseline_is} + COALESCE(h.w_is, 0)) / (b.w + COALESCE(h.w, 0)) AS is_share,
        border.distance
-FROM place p
-CROSS JOIN LATERAL (
-    SELECT sum(h.weight * k.k) AS k, sum(h.weight * k.k * h.is_share) AS k_is
-    FROM hotspot h CROSS JOIN LATERAL (SELECT exp(-LEAST(50.0,
-        (power((p.lon - h.lon) * cos(radians(p.lat)), 2) + power(p.lat - h.lat, 2))
-        / power(h.radius, 2))) AS k) k
-    -- Beyond three radii a hotspot adds nothing that matters.
-    WHERE abs(p.lat - h.lat) < 3 * h.radius AND abs(p.lon - h.lon) < 3.5 * h.radius
-) i
+FROM place p JOIN baseline b ON b.id = p.id LEFT JOIN hotspot_share h ON h.id = p.id
 LEFT JOIN LATERAL (
     SELECT min(ST_Distance(ap.geom, p.point)) AS distance FROM incidents_adminareapart ap
     WHERE ap.level = 0 AND ap.country_code <> p.country AND ST_DWithin(ap.geom, p.point, 0.2)
 ) border ON true
-WHERE p.country = ANY(%(countries)s)
+WHERE p.country = ANY(%s)
 ORDER BY p.source, p.source_id
 """
 
@@ -470,14 +487,15 @@ class _World:
     @classmethod
     def load(cls) -> "_World":
         hotspots = ", ".join(
-            f"({h.lon}::float8, {h.lat}::float8, {h.radius}::float8, {h.weight}::float8, "
-            f"{h.is_share}::float8)" for h in HOTSPOTS
+            f"({n}, {h.lon}::float8, {h.lat}::float8, {h.radius}::float8, {h.weight}::float8, "
+            f"{h.is_share}::float8)" for n, h in enumerate(HOTSPOTS)
         )
+        baseline_total = BASELINE_SHARE * sum(h.weight for h in HOTSPOTS) / (1 - BASELINE_SHARE)
         with connection.cursor() as cursor:
             cursor.execute(
-                PLACES_SQL.format(hotspots=hotspots),
-                {"countries": list(SAHEL_COUNTRIES), "baseline": BASELINE_INTENSITY,
-                 "baseline_is": BASELINE_IS_SHARE},
+                PLACES_SQL.format(hotspots=hotspots, baseline_total=float(baseline_total),
+                                  baseline_is=float(BASELINE_IS_SHARE)),
+                [list(SAHEL_COUNTRIES), list(SAHEL_COUNTRIES)],
             )
             rows = cursor.fetchall()
         places, conflict_weights, by_country = [], [], {}
@@ -920,7 +938,8 @@ def synthetic_incidents_generate(
     copy_incidents = f"COPY incidents_incident ({', '.join(INCIDENT_COLUMNS)}) FROM STDIN"
     copy_participants = (
         f"COPY incidents_incidentactor ({', '.join(PARTICIPANT_COLUMNS)}) FROM STDIN")
-    with transaction.atomic(), connection.cursor() as cursor:
+    history = pghistory.context(service="synthetic_incidents_generate", seed=seed)
+    with history, transaction.atomic(), connection.cursor() as cursor:
         # Check foreign keys per batch rather than millions of them at commit (deferred checks
         # queued beside the per-row history triggers also make each batch slower).
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -942,6 +961,7 @@ def synthetic_incidents_generate(
                            seconds=time.perf_counter() - started, seed=seed)
 
 
+@pghistory.context(service="synthetic_incidents_delete")
 @transaction.atomic
 def synthetic_incidents_delete() -> int:
     """Deletes every synthetic incident with everything that hangs on it (participants, claims,

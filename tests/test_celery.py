@@ -18,38 +18,38 @@ def square(west, south, east, north):
 def test_rederive_task_runs_in_the_worker_and_updates_incidents(celery_worker):
     country = AdminArea.objects.create(
         level=0,
-        country_code="ML",
-        code="ML",
+        country_code="ZZ",
+        code="TEST-0",
         name_en="Mali",
         name_fr="Mali",
         source="builtin",
-        geom=square(-12, 10, 4, 25),
+        geom=square(-32, -20, -16, -5),
     )
     west = AdminArea.objects.create(
         level=1,
-        country_code="ML",
-        code="ML-W",
+        country_code="ZZ",
+        code="TEST-W",
         name_en="West",
         name_fr="Ouest",
         source="builtin",
         parent=country,
-        geom=square(-12, 10, -4, 25),
+        geom=square(-32, -20, -24, -5),
     )
     east = AdminArea.objects.create(
         level=1,
-        country_code="ML",
-        code="ML-E",
+        country_code="ZZ",
+        code="TEST-E",
         name_en="East",
         name_fr="Est",
         source="builtin",
         parent=country,
-        geom=square(-4, 10, 4, 25),
+        geom=square(-24, -20, -16, -5),
     )
-    incident = IncidentFactory(location="SRID=4326;POINT(-3 15)")
+    incident = IncidentFactory(location="SRID=4326;POINT(-23 -15)")
     assert Incident.objects.get(pk=incident.pk).admin1 == east
     # Move the border without re-deriving: the stored area is now stale.
-    AdminArea.objects.filter(pk=west.pk).update(geom=square(-12, 10, -2, 25))
-    AdminArea.objects.filter(pk=east.pk).update(geom=square(-2, 10, 4, 25))
+    AdminArea.objects.filter(pk=west.pk).update(geom=square(-32, -20, -22, -5))
+    AdminArea.objects.filter(pk=east.pk).update(geom=square(-22, -20, -16, -5))
 
     result = tasks.admin_areas_rederive.delay().get(timeout=60)
 

@@ -9,6 +9,7 @@ from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from actors.names import Normalise
+from config.triggers import touch_updated_at
 
 # Tolerance (degrees, ~550 m at the equator) of the simplified shapes drawn on the map; the full
 # shapes are kept for point-in-area tests.
@@ -91,6 +92,8 @@ class AdminArea(models.Model):
                 RETURN NULL;
                 """,
             ),
+            # Renames too: the map's cached base layer is keyed on the latest change.
+            touch_updated_at("admin_area_touch_updated_at"),
         ]
 
     def __str__(self) -> str:

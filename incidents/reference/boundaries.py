@@ -50,6 +50,10 @@ ISO3_TO_ISO2 = {
 WOF_LEVELS = {"country": 0, "region": 1, "county": 2}
 
 
+class NotLongitudeLatitude(ReferenceDataError):
+    """Coordinates out of the longitude/latitude range: the whole file is in another system."""
+
+
 @dataclass
 class BoundaryFeature:
     level: int
@@ -100,6 +104,8 @@ def read_boundaries(
         for raw in _raw_features(file):
             try:
                 feature = _parse_feature(raw)
+            except NotLongitudeLatitude as exc:
+                raise NotLongitudeLatitude(f"{file}: {exc}") from exc
             except ReferenceDataError as exc:
                 report.skipped += 1
                 report.warnings.append(f"{file.name}: {exc}")
@@ -122,6 +128,8 @@ def _raw_features(file: Path) -> Iterator[dict]:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReferenceDataError(f"{file}: not valid GeoJSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ReferenceDataError(f"{file}: expected a GeoJSON Feature or FeatureCollection")
     crs = (data.get("crs") or {}).get("properties", {}).get("name")
     if crs and crs not in WGS84_CRS_NAMES:
         raise ReferenceDataError(f"{file}: coordinates must be WGS84 longitude/latitude, not {crs}")
@@ -259,6 +267,12 @@ def _multipolygon(geometry: dict, label: str) -> MultiPolygon:
         geom = GEOSGeometry(json.dumps(geometry), srid=4326)
     except (GEOSException, ValueError, TypeError) as exc:
         raise ReferenceDataError(f"{label}: unreadable geometry ({exc})") from exc
+    west, south, east, north = geom.extent
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise NotLongitudeLatitude(
+            f"{label}: coordinates ({west:.0f}, {south:.0f}, {east:.0f}, {north:.0f}) are not "
+            f"WGS84 longitude/latitude; reproject the file to EPSG:4326 first"
+        )
     if not geom.valid:
         geom = geom.make_valid()
     polygons = _polygons(geom)
@@ -290,13 +304,14 @@ def _with_unique_codes(features: list[BoundaryFeature], report: BoundaryLoadRepo
 
 
 @transaction.atomic
-def boundaries_load(features: list[BoundaryFeature], *, prune: bool = True) -> BoundaryLoadReport:
+def boundaries_load(features: list[BoundaryFeature], *, prune: bool = True,
+                    report: BoundaryLoadReport | None = None) -> BoundaryLoadReport:
     """Upserts the areas by (level, code), writing only what changed; with `prune`, removes the
     areas of each (country, level) loaded that the new set does not have; links parents; and
     re-derives the admin areas of incidents and places if anything changed."""
     from incidents.services import admin_areas_rederive
 
-    report = BoundaryLoadReport()
+    report = report if report is not None else BoundaryLoadReport()
     existing = {(a.level, a.code): a for a in AdminArea.objects.all()}
     loaded: dict[tuple[str, int], set[str]] = defaultdict(set)
     for f in features:

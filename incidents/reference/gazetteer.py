@@ -199,17 +199,23 @@ def gazetteer_load(
     with connection.cursor() as cursor:
         cursor.execute(
             """
+            DROP TABLE IF EXISTS pg_temp.stage_place, pg_temp.stage_name;
             CREATE TEMP TABLE stage_place (
                 source_id text PRIMARY KEY, name text, ascii_name text, feature_class text,
                 feature_code text, country_code text, admin1_code text, admin2_code text,
-                population bigint, longitude float8, latitude float8, modified_on date
+                population bigint, longitude float8, latitude float8, modified_on date,
+                superseded bool NOT NULL DEFAULT false
             ) ON COMMIT DROP;
             CREATE TEMP TABLE stage_name (source_id text, name text, is_primary bool,
                                           PRIMARY KEY (source_id, name)) ON COMMIT DROP;
             """
         )
         seen_ids = set()
-        with cursor.cursor.copy("COPY stage_place FROM STDIN") as copy:
+        with cursor.cursor.copy(
+            "COPY stage_place (source_id, name, ascii_name, feature_class, feature_code, "
+            "country_code, admin1_code, admin2_code, population, longitude, latitude, modified_on) "
+            "FROM STDIN"
+        ) as copy:
             for r in rows:
                 if r.source_id in seen_ids:
                     report.bad_lines += 1
@@ -240,25 +246,26 @@ def gazetteer_load(
                         copy.write_row((r.source_id, name, primary))
         # The same feature can sit in two countries' dumps (GeoNames moves features; the Niger
         # dump is years older than Mali's): the record modified last wins, whatever the order.
+        # A superseded row is neither written nor pruned: the dump still has the place.
         cursor.execute(
             """
-            DELETE FROM stage_place s USING incidents_place p
+            UPDATE stage_place s SET superseded = true FROM incidents_place p
             WHERE p.source = %s AND p.source_id = s.source_id
               AND p.modified_on > s.modified_on;
-            DELETE FROM stage_name n WHERE NOT EXISTS (
-                SELECT 1 FROM stage_place s WHERE s.source_id = n.source_id);
+            DELETE FROM stage_name n USING stage_place s
+            WHERE s.source_id = n.source_id AND s.superseded;
             """,
             [source],
         )
-        cursor.execute("SELECT count(*) FROM stage_place")
-        report.superseded = len(seen_ids) - cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM stage_place WHERE superseded")
+        report.superseded = cursor.fetchone()[0]
         cursor.execute(
             f"""
             INSERT INTO incidents_place (source, source_id, {", ".join(PLACE_FIELDS)})
             SELECT %s, s.source_id, s.name, s.ascii_name, s.feature_class, s.feature_code,
                    s.country_code, s.admin1_code, s.admin2_code, s.population,
                    ST_SetSRID(ST_MakePoint(s.longitude, s.latitude), 4326), s.modified_on
-            FROM stage_place s
+            FROM stage_place s WHERE NOT s.superseded
             ON CONFLICT (source, source_id) DO UPDATE SET
                 {", ".join(f"{f} = EXCLUDED.{f}" for f in PLACE_FIELDS)}
             WHERE ({", ".join(f"incidents_place.{f}" for f in PLACE_FIELDS)})
@@ -315,7 +322,7 @@ def gazetteer_load(
             """
             DELETE FROM incidents_placename pn
             USING incidents_place p JOIN stage_place s ON s.source_id = p.source_id
-            WHERE pn.place_id = p.id AND p.source = %s
+            WHERE pn.place_id = p.id AND p.source = %s AND NOT s.superseded
               AND NOT EXISTS (SELECT 1 FROM stage_name n
                               WHERE n.source_id = p.source_id AND n.name = pn.name)
             """,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models.functions import Now
 
 from actors.services import CATALOGUE_PATH, actor_catalogue_load, read_catalogue
 from incidents.models import BoundarySource, Place, PlaceSource, ReferenceDataset
@@ -66,6 +67,7 @@ def record_dataset(dataset: Dataset, sha256: str, rows: int) -> None:
             "sha256": sha256,
             "rows": rows,
             "attribution": dataset.attribution[0],
+            "loaded_at": Now(),
             "licence": dataset.attribution[1],
         },
     )
@@ -86,6 +88,8 @@ def load_if_changed(
             rows = getattr(report, "rows", 0) or sum(getattr(report, "by_level", {}).values())
             record_dataset(dataset, sha, rows)
         log(f"{dataset.name}: {report}")
+        for warning in getattr(report, "warnings", [])[:10]:
+            log(f"  warning: {warning}")
         return True
 
 
@@ -94,7 +98,8 @@ def load_actor_catalogue(path: Path):
 
 
 def load_boundary_file(path: Path) -> BoundaryLoadReport:
-    return boundaries_load(read_boundaries(path))
+    report = BoundaryLoadReport()
+    return boundaries_load(read_boundaries(path, report=report), report=report)
 
 
 def load_geonames_file(path: Path) -> GazetteerLoadReport:
@@ -173,6 +178,9 @@ def _setup_boundaries(base: Path | None, download: bool, force: bool, log: Log) 
             log(f"OFFLINE: {exc}")
     if _real_boundaries_loaded():
         log("boundaries: keeping the published boundaries already loaded")
+        return
+    if not BUILTIN_BOUNDARIES.is_file():
+        log(f"boundaries: none loaded (the built-in file {BUILTIN_BOUNDARIES} is missing)")
         return
     log(
         "boundaries: using the built-in simplified boundaries (country and admin1 only); "

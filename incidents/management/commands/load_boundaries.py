@@ -36,9 +36,9 @@ class Command(BaseCommand):
         for source in sources:
             try:
                 with local_copy(source) as path:
-                    parse_report = BoundaryLoadReport()
-                    features = read_boundaries(path, wanted, parse_report)
-                    report = boundaries_load(features, prune=not no_prune)
+                    report = BoundaryLoadReport()
+                    features = read_boundaries(path, wanted, report)
+                    boundaries_load(features, prune=not no_prune, report=report)
                     kind = features[0].source
                     record_dataset(
                         Dataset(
@@ -51,6 +51,6 @@ class Command(BaseCommand):
                     )
             except ReferenceDataError as exc:
                 raise CommandError(str(exc)) from exc
-            for warning in parse_report.warnings[:10]:
+            for warning in report.warnings[:10]:
                 self.stderr.write(f"warning: {warning}")
             self.stdout.write(f"{source}: {report}")

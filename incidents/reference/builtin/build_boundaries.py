@@ -369,9 +369,8 @@ def build_arcs(src, nodes, errors):
         coords = [nodes[a["from"]]] + [tuple(c) for c in a["via"]] + [nodes[a["to"]]]
         used_nodes.update((a["from"], a["to"]))
         line = LineString(coords)
-        if a["from"] == a["to"]:
-            if len(coords) < 4:
-                errors.append("closed arc %s needs at least 3 distinct points" % a["id"])
+        if a["from"] == a["to"] and len(coords) < 4:
+            errors.append("closed arc %s needs at least 3 distinct points" % a["id"])
         if not line.is_simple:
             errors.append("arc %s is not simple (self-intersects)" % a["id"])
         arcs.append((a, line))
@@ -393,7 +392,7 @@ def build_arcs(src, nodes, errors):
 
 
 def polygonize_regions(arcs, regions, errors):
-    merged = unary_union([l for _, l in arcs])
+    merged = unary_union([line for _, line in arcs])
     faces, dangles, cuts, invalid = polygonize_full(merged)
     for kind, g in (("dangling arc", dangles), ("cut edge", cuts), ("invalid ring", invalid)):
         for part in getattr(g, "geoms", []):

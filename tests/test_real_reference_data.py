@@ -1,0 +1,168 @@
+"""The loaders on the real published files (REFERENCE_DATA_DIR, e.g. ../shared/data): Who's On
+First boundaries of Mali, Burkina Faso and Niger and the three GeoNames dumps.
+
+Everything is loaded once for the module, committed as the commands do it, and removed
+afterwards; if the session's built-in set was loaded before, it is loaded again, so that other
+modules find the database as they expect.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from incidents.models import AdminArea, Place, PlaceName, ReferenceDataset
+from incidents.reference.setup import load_boundary_file, load_geonames_file, reference_data_setup
+
+COUNTRIES = ("ML", "BF", "NE")
+NEEDS = "needs the real reference files: set REFERENCE_DATA_DIR to a folder like ../shared/data"
+
+
+def reference_dir() -> Path | None:
+    base = Path(settings.REFERENCE_DATA_DIR) if settings.REFERENCE_DATA_DIR else None
+    if base is None:
+        return None
+    wanted = [base / "geonames" / f"{c}.txt" for c in COUNTRIES]
+    wanted += [base / "boundaries" / "wof" / c for c in COUNTRIES]
+    return base if all(p.exists() for p in wanted) else None
+
+
+pytestmark = [
+    pytest.mark.reference_data,
+    pytest.mark.django_db,
+    pytest.mark.skipif(reference_dir() is None, reason=NEEDS),
+]
+
+
+def state_digest() -> str:
+    """One hash of every area, place and name as stored, row versions (ctid) included: any write,
+    even one that changes no value, changes it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT md5(concat_ws('|',
+              (SELECT string_agg(concat_ws(',', id, ctid, code, name_en, name_fr, parent_id,
+                                           updated_at, md5(ST_AsEWKB(geom))), ';' ORDER BY id)
+                 FROM incidents_adminarea),
+              (SELECT string_agg(concat_ws(',', id, ctid, source_id, name, country_code,
+                                           admin1_id, admin2_id, modified_on), ';' ORDER BY id)
+                 FROM incidents_place),
+              (SELECT string_agg(concat_ws(',', id, ctid, place_id, name, is_primary), ';'
+                                 ORDER BY id)
+                 FROM incidents_placename)))
+            """
+        )
+        return cursor.fetchone()[0]
+
+
+def clear_reference_tables() -> None:
+    PlaceName.objects.all().delete()
+    Place.objects.all().delete()
+    AdminArea.objects.all().delete()
+    ReferenceDataset.objects.filter(name__regex=r"^(boundaries|gazetteer):").delete()
+
+
+@pytest.fixture(scope="module")
+def real(django_db_setup, django_db_blocker):
+    base = reference_dir()
+    with django_db_blocker.unblock():
+        builtin_was_loaded = ReferenceDataset.objects.filter(name="gazetteer:builtin").exists()
+        clear_reference_tables()
+        try:
+            first = {"boundaries": load_boundary_file(base / "boundaries" / "wof")}
+            for country in COUNTRIES:
+                first[country] = load_geonames_file(base / "geonames" / f"{country}.txt")
+            digest = state_digest()
+            second = {"boundaries": load_boundary_file(base / "boundaries" / "wof")}
+            for country in COUNTRIES:
+                second[country] = load_geonames_file(base / "geonames" / f"{country}.txt")
+            yield {"first": first, "second": second, "digest": (digest, state_digest())}
+        finally:
+            clear_reference_tables()
+            if builtin_was_loaded:
+                reference_data_setup(reference_dir="", log=lambda _: None)
+
+
+def town(name: str, country: str) -> Place:
+    return Place.objects.get(source="geonames", name=name, country_code=country, feature_class="P")
+
+
+def test_whos_on_first_gives_each_country_its_published_regions_and_counties(real):
+    counts = {
+        (c, level): AdminArea.objects.filter(country_code=c, level=level).count()
+        for c in COUNTRIES
+        for level in (0, 1, 2)
+    }
+
+    assert counts == {
+        ("ML", 0): 1,
+        ("ML", 1): 9,
+        ("ML", 2): 49,
+        ("BF", 0): 1,
+        ("BF", 1): 13,
+        ("BF", 2): 45,
+        ("NE", 0): 1,
+        ("NE", 1): 8,
+        ("NE", 2): 35,
+    }
+    assert real["first"]["boundaries"].created == 162
+    assert set(AdminArea.objects.values_list("source", flat=True)) == {"wof"}
+
+
+def test_every_region_and_county_is_linked_to_a_parent_in_its_own_country(real):
+    for child in AdminArea.objects.filter(level__gt=0).select_related("parent"):
+        assert child.parent is not None, child
+        assert (child.parent.level, child.parent.country_code) == (
+            child.level - 1,
+            child.country_code,
+        ), child
+
+
+def test_geonames_dumps_load_every_row_and_the_shared_ids_once(real):
+    first = real["first"]
+
+    assert (first["ML"].rows, first["BF"].rows, first["NE"].rows) == (24_312, 11_297, 24_320)
+    assert (first["ML"].bad_lines, first["BF"].bad_lines, first["NE"].bad_lines) == (0, 0, 0)
+    # Six features sit in both the Mali and the (older) Niger dump: Mali's newer record wins.
+    assert first["NE"].superseded == 6
+    assert Place.objects.filter(source="geonames").count() == 24_312 + 11_297 + 24_320 - 6
+    assert Place.objects.filter(country_code="ML").count() == 24_312
+
+
+def test_gourma_rharous_town_lies_in_timbuktu_region_and_gourma_rharous_cercle(real):
+    gourma_rharous = town("Gourma Rharous", "ML")
+
+    assert gourma_rharous.admin1.code == "ML-6"
+    assert gourma_rharous.admin1.name_en == "Timbuktu"
+    assert gourma_rharous.admin2.name_en == "Gourma-Rharous"
+    assert gourma_rharous.admin2.parent == gourma_rharous.admin1
+
+
+def test_bandiagara_lies_in_mopti_region(real):
+    assert town("Bandiagara", "ML").admin1.code == "ML-5"
+
+
+def test_djibo_lies_in_burkina_sahel_region(real):
+    djibo = town("Djibo", "BF")
+
+    assert djibo.admin1.code == "BF-12"
+    assert djibo.admin1.name_en == "Sahel"
+
+
+def test_a_second_load_of_everything_changes_nothing(real):
+    second = real["second"]
+
+    assert not second["boundaries"].changed
+    assert second["boundaries"].unchanged == 162
+    for country in COUNTRIES:
+        report = second[country]
+        assert (
+            report.created,
+            report.updated,
+            report.removed,
+            report.names_added,
+            report.names_removed,
+        ) == (0, 0, 0, 0, 0), (country, str(report))
+    before, after = real["digest"]
+    assert after == before
