@@ -33,6 +33,16 @@ ensure_apt_packages() {
     || die "apt-get install ${missing[*]} failed"
 }
 
+# Packages only some tests need: installed when the distribution has them; otherwise those tests
+# skip and say why (Ubuntu ships Chromium as a snap, for instance).
+try_apt_packages() {
+  local p
+  for p in "$@"; do
+    # A subshell, so that a failed install (die) stops only this attempt.
+    ( ensure_apt_packages "$p" ) || log "could not install $p; the tests that need it will skip"
+  done
+}
+
 # Packages the product needs at run time. PostgreSQL and Redis only when we run them ourselves.
 ensure_system() {
   local pkgs=(gdal-bin)
