@@ -61,6 +61,20 @@ def _create(model, **values):
     return obj
 
 
+def _create_or_sync(current, model, values: dict, **keys) -> bool:
+    """Creates the record (keys + values) if `current` is None, else syncs its values."""
+    if current is None:
+        _create(model, **keys, **values)
+        return True
+    return _sync(current, values)
+
+
+def _delete_all(stale: list) -> bool:
+    for obj in stale:
+        obj.delete()
+    return bool(stale)
+
+
 @transaction.atomic
 def demo_load(path: Path = DEMO_PATH) -> DemoLoadReport:
     """Creates or updates the demo incidents from `path`."""
@@ -136,22 +150,15 @@ def _sync_participants(incident: Incident, wanted: list[dict], actors: dict) -> 
             "claimed_responsibility": item.get("claimed_responsibility", False),
             "note": item.get("note", ""),
         }
-        current = existing.pop((item["actor"], item["role"]), None)
-        if current is None:
-            _create(
-                IncidentActor,
-                incident=incident,
-                actor=_actor(actors, item["actor"]),
-                role=item["role"],
-                **values,
-            )
-            changed = True
-        else:
-            changed |= _sync(current, values)
-    for stale in existing.values():
-        stale.delete()
-        changed = True
-    return changed
+        changed |= _create_or_sync(
+            existing.pop((item["actor"], item["role"]), None),
+            IncidentActor,
+            values,
+            incident=incident,
+            actor=_actor(actors, item["actor"]),
+            role=item["role"],
+        )
+    return _delete_all(list(existing.values())) or changed
 
 
 def _source_for(spec: dict) -> tuple[Source, bool]:
@@ -191,16 +198,10 @@ def _sync_claims(incident: Incident, wanted: list[dict], actors: dict) -> bool:
             "summary": item["summary"],
             "quote": item.get("quote", ""),
         }
-        current = existing.pop(source.pk, None)
-        if current is None:
-            _create(Claim, incident=incident, source=source, **values)
-            changed = True
-        else:
-            changed |= _sync(current, values)
-    for stale in existing.values():
-        stale.delete()
-        changed = True
-    return changed
+        changed |= _create_or_sync(
+            existing.pop(source.pk, None), Claim, values, incident=incident, source=source
+        )
+    return _delete_all(list(existing.values())) or changed
 
 
 def _sync_harm(incident: Incident, spec: dict, actors: dict) -> bool:

@@ -5,10 +5,10 @@ from datetime import date
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
 from actors.models import Actor, ActorKind
-from incidents.models import Claim, Incident, Reliability, Source, SourceKind, Status
+from incidents.models import AdminArea, Claim, Incident, Reliability, Source, SourceKind, Status
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -68,3 +68,21 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     incident = factory.SubFactory(IncidentFactory)
     source = factory.SubFactory(SourceFactory)
     summary = "What the source says."
+
+
+def square(west: float, south: float, east: float, north: float) -> MultiPolygon:
+    """A rectangular area, as admin-area geometry."""
+    return MultiPolygon(Polygon.from_bbox((west, south, east, north)), srid=4326)
+
+
+class AdminAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AdminArea
+
+    level = 1
+    country_code = "ML"
+    code = factory.Sequence(lambda n: f"ML-T{n}")
+    name_en = factory.Sequence(lambda n: f"Area {n}")
+    name_fr = factory.SelfAttribute("name_en")
+    source = "builtin"
+    geom = factory.LazyFunction(lambda: square(-12, 10, 4, 25))

@@ -3,57 +3,22 @@
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
-from incidents.models import AdminArea, AdminAreaPart, Incident, Place
+from incidents.models import AdminAreaPart, Incident, Place
 from incidents.services import admin_areas_rederive
-from tests.factories import IncidentFactory
+from tests.factories import AdminAreaFactory, IncidentFactory, square
 
 pytestmark = pytest.mark.django_db
 
 
-def square(west, south, east, north):
-    return MultiPolygon(Polygon.from_bbox((west, south, east, north)), srid=4326)
-
-
 @pytest.fixture
 def areas():
-    mali = AdminArea.objects.create(
-        level=0,
-        country_code="ML",
-        code="ML",
-        name_en="Mali",
-        name_fr="Mali",
-        source="builtin",
-        geom=square(-12, 10, 4, 25),
+    mali = AdminAreaFactory(level=0, code="ML", name_en="Mali", geom=square(-12, 10, 4, 25))
+    mopti = AdminAreaFactory(code="ML-5", name_en="Mopti", parent=mali, geom=square(-6, 13, -1, 16))
+    timbuktu = AdminAreaFactory(
+        code="ML-6", name_en="Timbuktu", parent=mali, geom=square(-6, 16, 1, 25)
     )
-    mopti = AdminArea.objects.create(
-        level=1,
-        country_code="ML",
-        code="ML-5",
-        name_en="Mopti",
-        name_fr="Mopti",
-        source="builtin",
-        parent=mali,
-        geom=square(-6, 13, -1, 16),
-    )
-    timbuktu = AdminArea.objects.create(
-        level=1,
-        country_code="ML",
-        code="ML-6",
-        name_en="Timbuktu",
-        name_fr="Tombouctou",
-        source="builtin",
-        parent=mali,
-        geom=square(-6, 16, 1, 25),
-    )
-    bandiagara = AdminArea.objects.create(
-        level=2,
-        country_code="ML",
-        code="ML.MO.BA",
-        name_en="Bandiagara",
-        name_fr="Bandiagara",
-        source="wof",
-        parent=mopti,
-        geom=square(-4, 13.5, -3, 15),
+    bandiagara = AdminAreaFactory(
+        level=2, code="ML.MO.BA", name_en="Bandiagara", parent=mopti, geom=square(-4, 13.5, -3, 15)
     )
     return {"mali": mali, "mopti": mopti, "timbuktu": timbuktu, "bandiagara": bandiagara}
 
@@ -115,14 +80,8 @@ def test_detailed_areas_are_cut_into_small_pieces_and_simplified_for_the_map(are
         (-3 + 2 * math.cos(t / 200 * 2 * math.pi), 15 + 2 * math.sin(t / 200 * 2 * math.pi))
         for t in range(200)
     ]
-    detailed = AdminArea.objects.create(
-        level=2,
-        country_code="ML",
-        code="ML.X",
-        name_en="Round",
-        name_fr="Rond",
-        source="wof",
-        geom=MultiPolygon(Polygon([*ring, ring[0]]), srid=4326),
+    detailed = AdminAreaFactory(
+        level=2, code="ML.X", geom=MultiPolygon(Polygon([*ring, ring[0]]), srid=4326)
     )
     detailed.refresh_from_db()
     assert AdminAreaPart.objects.filter(area=detailed).count() > 1

@@ -1,49 +1,25 @@
 """A task goes through real Redis to a real Celery worker process that writes to the database."""
 
 import pytest
-from django.contrib.gis.geos import MultiPolygon, Polygon
 
 from incidents import tasks
 from incidents.models import AdminArea, Incident
-from tests.factories import IncidentFactory
+from tests.factories import AdminAreaFactory, IncidentFactory, square
 
 pytestmark = pytest.mark.celery_worker
 
 
-def square(west, south, east, north):
-    return MultiPolygon(Polygon.from_bbox((west, south, east, north)), srid=4326)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_rederive_task_runs_in_the_worker_and_updates_incidents(celery_worker):
-    country = AdminArea.objects.create(
-        level=0,
-        country_code="ZZ",
-        code="TEST-0",
-        name_en="Mali",
-        name_fr="Mali",
-        source="builtin",
-        geom=square(-32, -20, -16, -5),
+    # Far from the Sahel: the session's built-in areas may still be in the database.
+    country = AdminAreaFactory(
+        level=0, country_code="ZZ", code="ZZ", geom=square(-32, -20, -16, -5)
     )
-    west = AdminArea.objects.create(
-        level=1,
-        country_code="ZZ",
-        code="TEST-W",
-        name_en="West",
-        name_fr="Ouest",
-        source="builtin",
-        parent=country,
-        geom=square(-32, -20, -24, -5),
+    west = AdminAreaFactory(
+        country_code="ZZ", code="ZZ-W", parent=country, geom=square(-32, -20, -24, -5)
     )
-    east = AdminArea.objects.create(
-        level=1,
-        country_code="ZZ",
-        code="TEST-E",
-        name_en="East",
-        name_fr="Est",
-        source="builtin",
-        parent=country,
-        geom=square(-24, -20, -16, -5),
+    east = AdminAreaFactory(
+        country_code="ZZ", code="ZZ-E", parent=country, geom=square(-24, -20, -16, -5)
     )
     incident = IncidentFactory(location="SRID=4326;POINT(-23 -15)")
     assert Incident.objects.get(pk=incident.pk).admin1 == east

@@ -4,14 +4,12 @@ Victim names and notes are personal data: only roles with incidents.view_persona
 """
 
 import pghistory
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from config.triggers import touch_updated_at
-from incidents.models.incident import Incident
+from incidents.models.incident import Attributed, Incident
 
 
 class HarmGrade(models.TextChoices):
@@ -49,7 +47,7 @@ def _sum(fields):
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
-class CivilianHarmReport(models.Model):
+class CivilianHarmReport(Attributed):
     """Counts are the numbers known for sure ("at least"); `killed_max` / `injured_max` bound them
     from above when a source gives a range."""
 
@@ -79,16 +77,6 @@ class CivilianHarmReport(models.Model):
     means = models.CharField(max_length=30, choices=HarmMeans.choices, default=HarmMeans.UNKNOWN)
     grade = models.CharField(max_length=20, choices=HarmGrade.choices)
     assessment = models.TextField(blank=True, help_text=_("Why this grade; what is uncertain."))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-    )
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta:
         constraints = [

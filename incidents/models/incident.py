@@ -58,6 +58,38 @@ class ST_Y(Func):
     output_field = models.FloatField()
 
 
+def fatalities_ordered() -> Q:
+    """low <= best <= high wherever two of them are known (a CHECK passes on NULL, so each
+    comparison is made only between known figures)."""
+    pairs = [("low", "best"), ("best", "high"), ("low", "high")]
+    condition = Q()
+    for lower, upper in pairs:
+        condition &= (
+            Q(**{f"fatalities_{lower}__isnull": True})
+            | Q(**{f"fatalities_{upper}__isnull": True})
+            | Q(**{f"fatalities_{lower}__lte": F(f"fatalities_{upper}")})
+        )
+    return condition
+
+
+class Attributed(models.Model):
+    """Who created a record and when it was created and last changed (set by the database)."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        abstract = True
+
+
 def _event_taxonomy_condition() -> Q:
     """Each sub-event type only with its own event type; blank only before publication."""
     pairs = Q()
@@ -196,23 +228,7 @@ class Incident(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=(
-                    (
-                        Q(fatalities_low__isnull=True)
-                        | Q(fatalities_best__isnull=True)
-                        | Q(fatalities_low__lte=F("fatalities_best"))
-                    )
-                    & (
-                        Q(fatalities_best__isnull=True)
-                        | Q(fatalities_high__isnull=True)
-                        | Q(fatalities_best__lte=F("fatalities_high"))
-                    )
-                    & (
-                        Q(fatalities_low__isnull=True)
-                        | Q(fatalities_high__isnull=True)
-                        | Q(fatalities_low__lte=F("fatalities_high"))
-                    )
-                ),
+                condition=fatalities_ordered(),
                 name="incident_fatalities_ordered",
                 violation_error_message=_("Fatalities must satisfy low ≤ best ≤ high."),
             ),

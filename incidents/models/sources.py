@@ -4,14 +4,12 @@ derived from them in the database (see incidents_fatalities_from_claims)."""
 
 import pghistory
 import pgtrigger
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from config.triggers import touch_updated_at
-from incidents.models.incident import Incident
+from incidents.models.incident import Attributed, Incident, fatalities_ordered
 
 
 class WebAddressField(models.URLField):
@@ -57,7 +55,7 @@ class Credibility(models.IntegerChoices):
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
-class Source(models.Model):
+class Source(Attributed):
     kind = models.CharField(max_length=30, choices=SourceKind.choices)
     publisher = models.CharField(
         max_length=200, help_text=_("e.g. RFI, Amnesty International, FAMa")
@@ -77,16 +75,6 @@ class Source(models.Model):
         blank=True,
         help_text=_("Sensitive. Name and contact of the witness or informant."),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-    )
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta:
         ordering = ["-published_on", "publisher"]
@@ -126,7 +114,7 @@ class Source(models.Model):
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
-class Claim(models.Model):
+class Claim(Attributed):
     """What one source says about one incident: figures, who did it, who was hit."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="claims")
@@ -152,16 +140,6 @@ class Claim(models.Model):
     targets_text = models.CharField(_("targets as stated"), max_length=300, blank=True)
     summary = models.TextField(help_text=_("What the source says, in your words."))
     quote = models.TextField(blank=True, help_text=_("Key passage in the original language."))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-    )
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta:
         ordering = ["incident", "source__reliability", "credibility"]
@@ -171,23 +149,7 @@ class Claim(models.Model):
                 condition=Q(credibility__gte=1, credibility__lte=6), name="claim_credibility_valid"
             ),
             models.CheckConstraint(
-                condition=(
-                    (
-                        Q(fatalities_low__isnull=True)
-                        | Q(fatalities_best__isnull=True)
-                        | Q(fatalities_low__lte=models.F("fatalities_best"))
-                    )
-                    & (
-                        Q(fatalities_best__isnull=True)
-                        | Q(fatalities_high__isnull=True)
-                        | Q(fatalities_best__lte=models.F("fatalities_high"))
-                    )
-                    & (
-                        Q(fatalities_low__isnull=True)
-                        | Q(fatalities_high__isnull=True)
-                        | Q(fatalities_low__lte=models.F("fatalities_high"))
-                    )
-                ),
+                condition=fatalities_ordered(),
                 name="claim_fatalities_ordered",
                 violation_error_message=_("Fatalities must satisfy low ≤ best ≤ high."),
             ),
