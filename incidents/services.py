@@ -21,6 +21,9 @@ def admin_areas_rederive() -> RederiveReport:
     not touched, so history and `updated_at` only record real changes.
     """
     with connection.cursor() as cursor:
+        # Deferred foreign-key checks queued per row cost more than linearly in a bulk update;
+        # checking each row as it is written is the same guarantee, much faster.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             """
             UPDATE incidents_incident i SET location = i.location
@@ -42,6 +45,7 @@ def admin_areas_rederive() -> RederiveReport:
             """
         )
         places = cursor.rowcount
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     return RederiveReport(incidents=incidents, places=places)
 
 

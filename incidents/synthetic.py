@@ -14,7 +14,8 @@ What makes them plausible:
 - taxonomy: ACLED-Sahel proportions of event and sub-event types, always consistent pairs;
 - actors: chosen by country, date, place and event type among the actors active on those dates
   (actor active periods, successions, and attachments such as Wagner to FAMa 2021-12..2025-06);
-- fatalities: many zeros and small numbers, a long tail, some unknown, some ranges.
+- fatalities: many zeros and small numbers, a long tail, some unknown, some ranges; they are
+  set directly (there are no claims to derive them from), so `fatalities_override` is on.
 
 Writing is set-based: incident ids are reserved from the sequence per batch, incidents and their
 participants are streamed with COPY, and the database triggers (admin areas, history) run as for
@@ -164,24 +165,48 @@ KM_PER_DEGREE = 111.32
 
 # Relative number of events per year (the ACLED central-Sahel series, rounded).
 YEAR_WEIGHTS = {
-    2012: 0.35, 2013: 0.5, 2014: 0.35, 2015: 0.45, 2016: 0.55, 2017: 0.8, 2018: 1.3, 2019: 2.3,
-    2020: 2.9, 2021: 3.1, 2022: 4.0, 2023: 4.4, 2024: 4.6, 2025: 4.6,
+    2012: 0.35,
+    2013: 0.5,
+    2014: 0.35,
+    2015: 0.45,
+    2016: 0.55,
+    2017: 0.8,
+    2018: 1.3,
+    2019: 2.3,
+    2020: 2.9,
+    2021: 3.1,
+    2022: 4.0,
+    2023: 4.4,
+    2024: 4.6,
+    2025: 4.6,
 }
 # Share of events per country (ML, BF, NE) by year: Mali first, Burkina Faso from 2016.
 COUNTRY_SHARES = {
-    2012: (0.92, 0.03, 0.05), 2013: (0.90, 0.03, 0.07), 2014: (0.88, 0.04, 0.08),
-    2015: (0.80, 0.08, 0.12), 2016: (0.65, 0.20, 0.15), 2017: (0.55, 0.25, 0.20),
-    2018: (0.45, 0.35, 0.20), 2019: (0.35, 0.48, 0.17), 2020: (0.33, 0.47, 0.20),
-    2021: (0.32, 0.45, 0.23), 2022: (0.30, 0.48, 0.22), 2023: (0.32, 0.45, 0.23),
+    2012: (0.92, 0.03, 0.05),
+    2013: (0.90, 0.03, 0.07),
+    2014: (0.88, 0.04, 0.08),
+    2015: (0.80, 0.08, 0.12),
+    2016: (0.65, 0.20, 0.15),
+    2017: (0.55, 0.25, 0.20),
+    2018: (0.45, 0.35, 0.20),
+    2019: (0.35, 0.48, 0.17),
+    2020: (0.33, 0.47, 0.20),
+    2021: (0.32, 0.45, 0.23),
+    2022: (0.30, 0.48, 0.22),
+    2023: (0.32, 0.45, 0.23),
     2024: (0.30, 0.45, 0.25),
 }
 # Fewer events in the rainy season (July-September).
 MONTH_FACTORS = (1.05, 1.05, 1.1, 1.1, 1.05, 1.0, 0.9, 0.85, 0.9, 1.0, 1.0, 1.0)
 TIME_PRECISIONS = (
-    (TimePrecision.DAY, 0.86), (TimePrecision.WEEK, 0.09), (TimePrecision.MONTH, 0.05),
+    (TimePrecision.DAY, 0.86),
+    (TimePrecision.WEEK, 0.09),
+    (TimePrecision.MONTH, 0.05),
 )
 GEO_PRECISIONS = (
-    (GeoPrecision.EXACT, 0.66), (GeoPrecision.NEAR, 0.26), (GeoPrecision.ADMIN_AREA, 0.08),
+    (GeoPrecision.EXACT, 0.66),
+    (GeoPrecision.NEAR, 0.26),
+    (GeoPrecision.ADMIN_AREA, 0.08),
 )
 
 
@@ -206,22 +231,30 @@ EVENT_TYPE_WEIGHTS = (
 )
 SUB_EVENT_WEIGHTS = {
     ET.BATTLES: (
-        (ST.ARMED_CLASH, 0.88), (ST.NON_STATE_ACTOR_OVERTAKES_TERRITORY, 0.07),
+        (ST.ARMED_CLASH, 0.88),
+        (ST.NON_STATE_ACTOR_OVERTAKES_TERRITORY, 0.07),
         (ST.GOVERNMENT_REGAINS_TERRITORY, 0.05),
     ),
     ET.VIOLENCE_AGAINST_CIVILIANS: (
-        (ST.ATTACK, 0.72), (ST.ABDUCTION_FORCED_DISAPPEARANCE, 0.25), (ST.SEXUAL_VIOLENCE, 0.03),
+        (ST.ATTACK, 0.72),
+        (ST.ABDUCTION_FORCED_DISAPPEARANCE, 0.25),
+        (ST.SEXUAL_VIOLENCE, 0.03),
     ),
     ET.PROTESTS: (
-        (ST.PEACEFUL_PROTEST, 0.80), (ST.PROTEST_WITH_INTERVENTION, 0.15),
+        (ST.PEACEFUL_PROTEST, 0.80),
+        (ST.PROTEST_WITH_INTERVENTION, 0.15),
         (ST.EXCESSIVE_FORCE_AGAINST_PROTESTERS, 0.05),
     ),
     ET.RIOTS: ((ST.VIOLENT_DEMONSTRATION, 0.6), (ST.MOB_VIOLENCE, 0.4)),
     ET.STRATEGIC_DEVELOPMENTS: (
-        (ST.LOOTING_PROPERTY_DESTRUCTION, 0.35), (ST.ARRESTS, 0.20),
-        (ST.DISRUPTED_WEAPONS_USE, 0.15), (ST.CHANGE_TO_GROUP_ACTIVITY, 0.10),
-        (ST.HEADQUARTERS_OR_BASE_ESTABLISHED, 0.05), (ST.NON_VIOLENT_TRANSFER_OF_TERRITORY, 0.05),
-        (ST.AGREEMENT, 0.05), (ST.OTHER, 0.05),
+        (ST.LOOTING_PROPERTY_DESTRUCTION, 0.35),
+        (ST.ARRESTS, 0.20),
+        (ST.DISRUPTED_WEAPONS_USE, 0.15),
+        (ST.CHANGE_TO_GROUP_ACTIVITY, 0.10),
+        (ST.HEADQUARTERS_OR_BASE_ESTABLISHED, 0.05),
+        (ST.NON_VIOLENT_TRANSFER_OF_TERRITORY, 0.05),
+        (ST.AGREEMENT, 0.05),
+        (ST.OTHER, 0.05),
     ),
 }
 
@@ -231,8 +264,11 @@ def _remote_violence_weights(year: int) -> tuple:
     air = 0.12 if year < 2020 else 0.25 if year < 2022 else 0.40
     s = SubEventType
     return (
-        (s.REMOTE_EXPLOSIVE_LANDMINE_IED, 0.80 - air), (s.AIR_DRONE_STRIKE, air),
-        (s.SHELLING_ARTILLERY_MISSILE, 0.12), (s.SUICIDE_BOMB, 0.05), (s.GRENADE, 0.03),
+        (s.REMOTE_EXPLOSIVE_LANDMINE_IED, 0.80 - air),
+        (s.AIR_DRONE_STRIKE, air),
+        (s.SHELLING_ARTILLERY_MISSILE, 0.12),
+        (s.SUICIDE_BOMB, 0.05),
+        (s.GRENADE, 0.03),
     )
 
 
@@ -262,9 +298,9 @@ SENTENCES = {
     ST.GOVERNMENT_REGAINS_TERRITORY: "{a} retook positions held by {b} {where}.",
     ST.NON_STATE_ACTOR_OVERTAKES_TERRITORY: "{a} took control of {place} after fighting {b}.",
     ST.AIR_DRONE_STRIKE: "{a} carried out an air or drone strike on {b} {where}.",
-    ST.SUICIDE_BOMB: "A suicide attack attributed to {a} targeted {b} {where}.",
+    ST.SUICIDE_BOMB: "a suicide attack attributed to {a} targeted {b} {where}.",
     ST.SHELLING_ARTILLERY_MISSILE: "{a} shelled {b} {where}.",
-    ST.REMOTE_EXPLOSIVE_LANDMINE_IED: "An explosive device attributed to {a} hit {b} {where}.",
+    ST.REMOTE_EXPLOSIVE_LANDMINE_IED: "an explosive device attributed to {a} hit {b} {where}.",
     ST.GRENADE: "{a} threw a grenade at {b} {where}.",
     ST.CHEMICAL_WEAPON: "{a} used a chemical agent against {b} {where}.",
     ST.SEXUAL_VIOLENCE: "{a} committed sexual violence against {b} {where}.",
@@ -274,7 +310,7 @@ SENTENCES = {
     ST.PROTEST_WITH_INTERVENTION: "{b} dispersed {a} demonstrating {where}.",
     ST.EXCESSIVE_FORCE_AGAINST_PROTESTERS: "{b} used excessive force against {a} {where}.",
     ST.VIOLENT_DEMONSTRATION: "{a} rioted {where}.",
-    ST.MOB_VIOLENCE: "A mob attacked {b} {where}.",
+    ST.MOB_VIOLENCE: "a mob attacked {b} {where}.",
     ST.AGREEMENT: "{a} reached a local agreement with {b} {where}.",
     ST.ARRESTS: "{a} arrested {b} {where}.",
     ST.CHANGE_TO_GROUP_ACTIVITY: "{a} announced a change of leadership or tactics {where}.",
@@ -299,8 +335,14 @@ UNIDENTIFIED = {
 # Al-Qaeda-branch groups before JNIM (2017-03) absorbed them: one of those active in the country
 # on the dates, by weight.
 AQ_BRANCH_BEFORE_JNIM = {
-    "ML": (("ansar-dine", 0.35), ("aqim", 0.25), ("mujao", 0.3), ("al-mourabitoun", 0.2),
-           ("katiba-macina", 0.3), ("al-mulathamun", 0.05)),
+    "ML": (
+        ("ansar-dine", 0.35),
+        ("aqim", 0.25),
+        ("mujao", 0.3),
+        ("al-mourabitoun", 0.2),
+        ("katiba-macina", 0.3),
+        ("al-mulathamun", 0.05),
+    ),
     "BF": (("ansarul-islam", 0.6), ("aqim", 0.2), ("al-mourabitoun", 0.2)),
     "NE": (("aqim", 0.3), ("al-mourabitoun", 0.3), ("mujao", 0.3)),
 }
@@ -348,15 +390,22 @@ def _load_actors() -> dict[str, _Actor]:
         "id", "slug", "name", "acronym", "kind", "countries", "active_from", "active_until"
     ):
         actors[a.slug] = _Actor(
-            slug=a.slug, id=a.id, label=a.acronym or a.name, kind=a.kind,
+            slug=a.slug,
+            id=a.id,
+            label=a.acronym or a.name,
+            kind=a.kind,
             first=a.active_from.toordinal() if a.active_from else never,
             last=a.active_until.toordinal() if a.active_until else forever,
             countries=frozenset(a.countries or ()),
         )
     by_id = {a.id: a for a in actors.values()}
-    relations = ActorRelation.objects.filter(
-        type__in=[RelationType.RENAMED_TO, RelationType.SUCCEEDED_BY, RelationType.ATTACHED_TO]
-    ).select_related("target").order_by("source_id", "target_id", "start_date")
+    relations = (
+        ActorRelation.objects.filter(
+            type__in=[RelationType.RENAMED_TO, RelationType.SUCCEEDED_BY, RelationType.ATTACHED_TO]
+        )
+        .select_related("target")
+        .order_by("source_id", "target_id", "start_date")
+    )
     for r in relations:
         source = by_id.get(r.source_id)
         if source is None:
@@ -488,19 +537,32 @@ class _World:
     def load(cls) -> "_World":
         hotspots = ", ".join(
             f"({n}, {h.lon}::float8, {h.lat}::float8, {h.radius}::float8, {h.weight}::float8, "
-            f"{h.is_share}::float8)" for n, h in enumerate(HOTSPOTS)
+            f"{h.is_share}::float8)"
+            for n, h in enumerate(HOTSPOTS)
         )
         baseline_total = BASELINE_SHARE * sum(h.weight for h in HOTSPOTS) / (1 - BASELINE_SHARE)
         with connection.cursor() as cursor:
             cursor.execute(
-                PLACES_SQL.format(hotspots=hotspots, baseline_total=float(baseline_total),
-                                  baseline_is=float(BASELINE_IS_SHARE)),
+                PLACES_SQL.format(
+                    hotspots=hotspots,
+                    baseline_total=float(baseline_total),
+                    baseline_is=float(BASELINE_IS_SHARE),
+                ),
                 [list(SAHEL_COUNTRIES), list(SAHEL_COUNTRIES)],
             )
             rows = cursor.fetchall()
         places, conflict_weights, by_country = [], [], {}
-        for index, (pid, name, lon, lat, country, w_conflict, w_urban, is_share, border) in \
-                enumerate(rows):
+        for index, (
+            pid,
+            name,
+            lon,
+            lat,
+            country,
+            w_conflict,
+            w_urban,
+            is_share,
+            border,
+        ) in enumerate(rows):
             jitter = NEAR_JITTER_KM
             if border is not None:
                 jitter = min(jitter, 0.8 * border * KM_PER_DEGREE * math.cos(math.radians(lat)))
@@ -517,7 +579,9 @@ class _World:
             places=places,
             conflict={c: _Sampler(ix, wc) for c, (ix, wc, _) in by_country.items()},
             urban={c: _Sampler(ix, wu) for c, (ix, _, wu) in by_country.items()},
-            cells=cells, conflict_weights=conflict_weights, actors=_load_actors(),
+            cells=cells,
+            conflict_weights=conflict_weights,
+            actors=_load_actors(),
         )
 
     def near(self, place_index: int) -> _Sampler:
@@ -531,8 +595,11 @@ class _World:
 
 
 def _cell(place: _Place) -> tuple[str, int, int]:
-    return (place.country, math.floor(place.lon / EPISODE_CELL_DEGREES),
-            math.floor(place.lat / EPISODE_CELL_DEGREES))
+    return (
+        place.country,
+        math.floor(place.lon / EPISODE_CELL_DEGREES),
+        math.floor(place.lat / EPISODE_CELL_DEGREES),
+    )
 
 
 # --- The generator ----------------------------------------------------------------------------
@@ -546,11 +613,25 @@ class _Participant:
     note: str = ""
 
 
+@dataclass
+class _Scene:
+    """Where and when an incident happens, and the usual actors there and then."""
+
+    place: _Place
+    first: int
+    last: int
+    state: _Actor | None
+    civilians: _Actor | None
+    unidentified: _Actor | None
+    jihadist: _Actor | None
+
+
 class _Generator:
     """Draws incidents one at a time from one random stream; see the module docstring."""
 
-    def __init__(self, world: _World, rng: random.Random, start: date, end: date, status: str,
-                 seed: int):
+    def __init__(
+        self, world: _World, rng: random.Random, start: date, end: date, status: str, seed: int
+    ):
         self.world, self.rng, self.start, self.end, self.seed = world, rng, start, end, seed
         self.status = status
         self.published_at = timezone.now() if status == Status.PUBLISHED else None
@@ -574,8 +655,11 @@ class _Generator:
             first = max(date(year, month, 1), self.start)
             last = min(date(year, month, calendar.monthrange(year, month)[1]), self.end)
             months.append((first.toordinal(), last.toordinal()))
-            weights.append(_year_weight(year) * MONTH_FACTORS[month - 1]
-                           * (last.toordinal() - first.toordinal() + 1))
+            weights.append(
+                _year_weight(year)
+                * MONTH_FACTORS[month - 1]
+                * (last.toordinal() - first.toordinal() + 1)
+            )
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return _Sampler(months, weights)
 
@@ -608,8 +692,9 @@ class _Generator:
         self.anchor_day = self._day()
         countries = [c for c in SAHEL_COUNTRIES if self.world.conflict.get(c)]
         shares = _country_shares(self.anchor_day.year)
-        self.country = _Sampler(countries, [shares[SAHEL_COUNTRIES.index(c)] for c in countries]
-                                ).pick(rng)
+        self.country = _Sampler(
+            countries, [shares[SAHEL_COUNTRIES.index(c)] for c in countries]
+        ).pick(rng)
         self.anchor_place = self.world.conflict[self.country].pick(rng)
 
     def _episode_day(self) -> date:
@@ -657,7 +742,7 @@ class _Generator:
     def _jihadist(self, country: str, place: _Place, first: int, last: int) -> _Actor | None:
         rng = self.rng
         if rng.random() < place.is_share:
-            for slug in (("iswap",) if place.lon > 10 else ("issp", "isgs")):
+            for slug in ("iswap",) if place.lon > 10 else ("issp", "isgs"):
                 actor = self._actor(slug, country, first, last)
                 if actor:
                     return actor
@@ -667,8 +752,11 @@ class _Generator:
             if ansarul is not None and country == "BF" and rng.random() < 0.1:
                 return ansarul
             return jnim
-        candidates = [(a, w) for slug, w in AQ_BRANCH_BEFORE_JNIM.get(country, ())
-                      if (a := self._actor(slug, country, first, last))]
+        candidates = [
+            (a, w)
+            for slug, w in AQ_BRANCH_BEFORE_JNIM.get(country, ())
+            if (a := self._actor(slug, country, first, last))
+        ]
         if candidates:
             return _Sampler([a for a, _ in candidates], [w for _, w in candidates]).pick(rng)
         for slug in ("issp", "isgs"):
@@ -677,8 +765,9 @@ class _Generator:
                 return actor
         return None
 
-    def _state_associates(self, country: str, first: int, last: int, role: str
-                          ) -> list[_Participant]:
+    def _state_associates(
+        self, country: str, first: int, last: int, role: str
+    ) -> list[_Participant]:
         """Foreign forces and auxiliaries fighting alongside the national army."""
         rng, found = self.rng, []
         for slug, share in (("wagner", 0.5), ("africa-corps", 0.4), ("vdp", 0.3)):
@@ -693,113 +782,38 @@ class _Generator:
                     break
         return found
 
-    def _participants(self, event_type: str, sub_event: str, place: _Place, first: int,
-                      last: int) -> list[_Participant]:
-        country, rng = place.country, self.rng
-        a = self._actor
-        state = a(STATE_FORCES.get(country, ""), country, first, last)
-        civilians = a(CIVILIANS.get(country, ""), country, first, last)
-        unidentified = a(UNIDENTIFIED.get(country, ""), country, first, last)
-        jihadist = self._jihadist(country, place, first, last)
-        side_a: list[_Participant] = []
-        side_b: list[_Participant] = []
-        claim = 0.0
-
-        if event_type == EventType.BATTLES:
-            u = rng.random()
-            rebel = next((r for s in REBELS_BY_PRIORITY if (r := a(s, country, first, last))), None)
-            militia = (
-                a("dan-na-ambassagou", country, first, last) if -5.0 < place.lon < -2.5 else
-                a("gatia", country, first, last) if place.lon > -0.5 and country == "ML" else
-                a("vdp", country, first, last) or unidentified
-            )
-            if u < 0.08 and rebel and place.lat > 15.0:
-                side_a = [_Participant(rebel, ParticipantRole.SIDE_A)]
-                side_b = [_Participant(state, ParticipantRole.SIDE_B)] if state else []
-                side_b += self._state_associates(country, first, last, ParticipantRole.ASSOCIATED_B)
-            elif u < 0.20 and jihadist and jihadist.slug == "jnim" and (
-                    rival := a("issp", country, first, last) or a("isgs", country, first, last)):
-                side_a = [_Participant(jihadist, ParticipantRole.SIDE_A)]
-                side_b = [_Participant(rival, ParticipantRole.SIDE_B)]
-            elif u < 0.30 and jihadist and militia:
-                side_a = [_Participant(jihadist, ParticipantRole.SIDE_A)]
-                side_b = [_Participant(militia, ParticipantRole.SIDE_B)]
-            elif jihadist or unidentified:
-                armed = jihadist if jihadist and rng.random() < 0.9 else unidentified or jihadist
-                attacker = [_Participant(armed, ParticipantRole.SIDE_A)]
-                army = [_Participant(state, ParticipantRole.SIDE_B)] if state else []
-                if rng.random() < 0.7:  # an attack by the armed group
-                    side_a, side_b = attacker, army + self._state_associates(
-                        country, first, last, ParticipantRole.ASSOCIATED_B)
-                else:  # an army operation
-                    side_a = [_Participant(p.actor, ParticipantRole.SIDE_A) for p in army]
-                    side_a += self._state_associates(country, first, last,
-                                                     ParticipantRole.ASSOCIATED_A)
-                    side_b = [_Participant(armed, ParticipantRole.SIDE_B)]
-            claim = 0.2
-        elif event_type == EventType.VIOLENCE_AGAINST_CIVILIANS:
-            u = rng.random()
-            perpetrator = (
-                jihadist if u < 0.45 else
-                state if u < 0.60 else
-                a("wagner", country, first, last) or state if u < 0.67 else
-                a("vdp", country, first, last) or unidentified if u < 0.74 else
-                a("dan-na-ambassagou", country, first, last) or unidentified if u < 0.79 else
-                unidentified
-            ) or unidentified
-            if perpetrator:
-                side_a = [_Participant(perpetrator, ParticipantRole.SIDE_A)]
-                if perpetrator is state:
-                    side_a += self._state_associates(country, first, last,
-                                                     ParticipantRole.ASSOCIATED_A)
-            side_b = [_Participant(civilians, ParticipantRole.SIDE_B)] if civilians else []
-            claim = 0.05
-        elif event_type == EventType.EXPLOSIONS_REMOTE_VIOLENCE:
-            if sub_event == SubEventType.AIR_DRONE_STRIKE:
-                french = next((f for s in FRENCH_BY_PRIORITY if (f := a(s, country, first, last))),
-                              None)
-                striker = french if french and rng.random() < 0.5 else state
-                side_a = [_Participant(striker, ParticipantRole.SIDE_A)] if striker else []
-                target = civilians if rng.random() < 0.2 else jihadist
-                side_b = [_Participant(target, ParticipantRole.SIDE_B)] if target else []
-            else:
-                bomber = jihadist if rng.random() < 0.85 else unidentified
-                u = rng.random()
-                target = (
-                    civilians if u < 0.3 or (sub_event == SubEventType.GRENADE and u < 0.6) else
-                    a("minusma", country, first, last) or state if u < 0.4 else state
-                )
-                side_a = [_Participant(bomber, ParticipantRole.SIDE_A)] if bomber else []
-                side_b = [_Participant(target, ParticipantRole.SIDE_B)] if target else []
-                claim = 0.2
-        elif event_type == EventType.STRATEGIC_DEVELOPMENTS:
-            if sub_event in (SubEventType.ARRESTS, SubEventType.DISRUPTED_WEAPONS_USE,
-                             SubEventType.OTHER):
-                side_a = [_Participant(state, ParticipantRole.SIDE_A)] if state else []
-                if sub_event == SubEventType.ARRESTS and civilians:
-                    side_b = [_Participant(civilians, ParticipantRole.SIDE_B)]
-            else:
-                actor = jihadist if rng.random() < 0.8 else state
-                side_a = [_Participant(actor, ParticipantRole.SIDE_A)] if actor else []
-                if sub_event in (SubEventType.LOOTING_PROPERTY_DESTRUCTION,
-                                 SubEventType.AGREEMENT) and civilians:
-                    side_b = [_Participant(civilians, ParticipantRole.SIDE_B)]
-        else:  # protests and riots: the catalogue has no protesters actor, so civilians + a note
-            note = "protesters" if event_type == EventType.PROTESTS else "rioters"
-            if civilians:
-                side_a = [_Participant(civilians, ParticipantRole.SIDE_A, note=note)]
-            if sub_event in (SubEventType.PROTEST_WITH_INTERVENTION,
-                             SubEventType.EXCESSIVE_FORCE_AGAINST_PROTESTERS) and state:
-                side_b = [_Participant(state, ParticipantRole.SIDE_B)]
-            elif sub_event == SubEventType.MOB_VIOLENCE and civilians:
-                side_b = [_Participant(civilians, ParticipantRole.SIDE_B)]
-
+    def _participants(
+        self, event_type: str, sub_event: str, place: _Place, first: int, last: int
+    ) -> list[_Participant]:
+        """Who took part, by role, among the actors active in the country on those dates."""
+        country, a = place.country, self._actor
+        scene = _Scene(
+            place=place,
+            first=first,
+            last=last,
+            state=a(STATE_FORCES.get(country, ""), country, first, last),
+            civilians=a(CIVILIANS.get(country, ""), country, first, last),
+            unidentified=a(UNIDENTIFIED.get(country, ""), country, first, last),
+            jihadist=self._jihadist(country, place, first, last),
+        )
+        cast = {
+            EventType.BATTLES: self._battle,
+            EventType.VIOLENCE_AGAINST_CIVILIANS: self._violence_against_civilians,
+            EventType.EXPLOSIONS_REMOTE_VIOLENCE: self._remote_violence,
+            EventType.STRATEGIC_DEVELOPMENTS: self._strategic_development,
+        }.get(event_type, self._demonstration)
+        side_a, side_b, claim = cast(scene, event_type, sub_event)
+        rng = self.rng
         if side_a and side_a[0].actor.kind == "jihadist":
             if rng.random() < claim:
                 side_a[0].claimed = True
             macina = a("katiba-macina", country, first, last)
-            if side_a[0].actor.slug == "jnim" and macina and -6.5 < place.lon < -3.5 \
-                    and rng.random() < 0.15:
+            if (
+                side_a[0].actor.slug == "jnim"
+                and macina
+                and -6.5 < place.lon < -3.5
+                and rng.random() < 0.15
+            ):
                 side_a.append(_Participant(macina, ParticipantRole.ASSOCIATED_A))
         seen, unique = set(), []
         for p in side_a + side_b:
@@ -808,9 +822,179 @@ class _Generator:
                 unique.append(p)
         return unique
 
+    def _associates(self, s: _Scene, role: str) -> list[_Participant]:
+        return self._state_associates(s.place.country, s.first, s.last, role)
+
+    def _battle(self, s: _Scene, event_type: str, sub_event: str) -> tuple[list, list, float]:
+        """Jihadists against the army (and its auxiliaries), JNIM against the Islamic State,
+        jihadists against militias, rebels against the army in the north of Mali."""
+        rng, a, country = self.rng, self._actor, s.place.country
+        first, last, jihadist, state = s.first, s.last, s.jihadist, s.state
+        u = rng.random()
+        rebel = next(
+            (r for slug in REBELS_BY_PRIORITY if (r := a(slug, country, first, last))), None
+        )
+        militia = (
+            a("dan-na-ambassagou", country, first, last)
+            if -5.0 < s.place.lon < -2.5
+            else a("gatia", country, first, last)
+            if s.place.lon > -0.5 and country == "ML"
+            else a("vdp", country, first, last) or s.unidentified
+        )
+        army = [_Participant(state, ParticipantRole.SIDE_B)] if state else []
+        if u < 0.08 and rebel and s.place.lat > 15.0:
+            return (
+                [_Participant(rebel, ParticipantRole.SIDE_A)],
+                army + self._associates(s, ParticipantRole.ASSOCIATED_B),
+                0.0,
+            )
+        if (
+            u < 0.20
+            and jihadist
+            and jihadist.slug == "jnim"
+            and (rival := a("issp", country, first, last) or a("isgs", country, first, last))
+        ):
+            return (
+                [_Participant(jihadist, ParticipantRole.SIDE_A)],
+                [_Participant(rival, ParticipantRole.SIDE_B)],
+                0.2,
+            )
+        if u < 0.30 and jihadist and militia:
+            return (
+                [_Participant(jihadist, ParticipantRole.SIDE_A)],
+                [_Participant(militia, ParticipantRole.SIDE_B)],
+                0.2,
+            )
+        if not (jihadist or s.unidentified):
+            return [], [], 0.0
+        armed = jihadist if jihadist and rng.random() < 0.9 else s.unidentified or jihadist
+        if rng.random() < 0.7:  # an attack by the armed group
+            return (
+                [_Participant(armed, ParticipantRole.SIDE_A)],
+                army + self._associates(s, ParticipantRole.ASSOCIATED_B),
+                0.2,
+            )
+        # an army operation
+        side_a = [_Participant(p.actor, ParticipantRole.SIDE_A) for p in army]
+        side_a += self._associates(s, ParticipantRole.ASSOCIATED_A)
+        return side_a, [_Participant(armed, ParticipantRole.SIDE_B)], 0.2
+
+    def _violence_against_civilians(
+        self, s: _Scene, event_type: str, sub_event: str
+    ) -> tuple[list, list, float]:
+        """Jihadists, the army (with Wagner in Mali), VDP, Dogon militia or unidentified
+        gunmen against the country's civilians."""
+        a, country, first, last = self._actor, s.place.country, s.first, s.last
+        u = self.rng.random()
+        perpetrator = (
+            s.jihadist
+            if u < 0.45
+            else s.state
+            if u < 0.60
+            else a("wagner", country, first, last) or s.state
+            if u < 0.67
+            else a("vdp", country, first, last) or s.unidentified
+            if u < 0.74
+            else a("dan-na-ambassagou", country, first, last) or s.unidentified
+            if u < 0.79
+            else s.unidentified
+        ) or s.unidentified
+        side_a = []
+        if perpetrator:
+            side_a = [_Participant(perpetrator, ParticipantRole.SIDE_A)]
+            if perpetrator is s.state:
+                side_a += self._associates(s, ParticipantRole.ASSOCIATED_A)
+        side_b = [_Participant(s.civilians, ParticipantRole.SIDE_B)] if s.civilians else []
+        return side_a, side_b, 0.05
+
+    def _remote_violence(
+        self, s: _Scene, event_type: str, sub_event: str
+    ) -> tuple[list, list, float]:
+        """Air and drone strikes by the army or French forces; explosive devices, shelling and
+        suicide attacks by armed groups against the army, MINUSMA or civilians."""
+        rng, a, country, first, last = self.rng, self._actor, s.place.country, s.first, s.last
+        if sub_event == SubEventType.AIR_DRONE_STRIKE:
+            french = next(
+                (f for slug in FRENCH_BY_PRIORITY if (f := a(slug, country, first, last))), None
+            )
+            striker = french if french and rng.random() < 0.5 else s.state
+            target = s.civilians if rng.random() < 0.2 else s.jihadist
+            return (
+                [_Participant(striker, ParticipantRole.SIDE_A)] if striker else [],
+                [_Participant(target, ParticipantRole.SIDE_B)] if target else [],
+                0.0,
+            )
+        bomber = s.jihadist if rng.random() < 0.85 else s.unidentified
+        u = rng.random()
+        target = (
+            s.civilians
+            if u < 0.3 or (sub_event == SubEventType.GRENADE and u < 0.6)
+            else a("minusma", country, first, last) or s.state
+            if u < 0.4
+            else s.state
+        )
+        return (
+            [_Participant(bomber, ParticipantRole.SIDE_A)] if bomber else [],
+            [_Participant(target, ParticipantRole.SIDE_B)] if target else [],
+            0.2,
+        )
+
+    def _strategic_development(
+        self, s: _Scene, event_type: str, sub_event: str
+    ) -> tuple[list, list, float]:
+        """Arrests and seizures by the army; bases, looting, local agreements by armed groups."""
+        side_b = []
+        if sub_event in (
+            SubEventType.ARRESTS,
+            SubEventType.DISRUPTED_WEAPONS_USE,
+            SubEventType.OTHER,
+        ):
+            actor = s.state
+            if sub_event == SubEventType.ARRESTS and s.civilians:
+                side_b = [_Participant(s.civilians, ParticipantRole.SIDE_B)]
+        else:
+            actor = s.jihadist if self.rng.random() < 0.8 else s.state
+            if (
+                sub_event in (SubEventType.LOOTING_PROPERTY_DESTRUCTION, SubEventType.AGREEMENT)
+                and s.civilians
+            ):
+                side_b = [_Participant(s.civilians, ParticipantRole.SIDE_B)]
+        return ([_Participant(actor, ParticipantRole.SIDE_A)] if actor else []), side_b, 0.0
+
+    def _demonstration(
+        self, s: _Scene, event_type: str, sub_event: str
+    ) -> tuple[list, list, float]:
+        """Protests and riots. The catalogue has no protesters or rioters actor: the country's
+        civilians stand in, with a note."""
+        note = "protesters" if event_type == EventType.PROTESTS else "rioters"
+        side_a = (
+            [_Participant(s.civilians, ParticipantRole.SIDE_A, note=note)] if s.civilians else []
+        )
+        side_b = []
+        if (
+            sub_event
+            in (
+                SubEventType.PROTEST_WITH_INTERVENTION,
+                SubEventType.EXCESSIVE_FORCE_AGAINST_PROTESTERS,
+            )
+            and s.state
+        ):
+            side_b = [_Participant(s.state, ParticipantRole.SIDE_B)]
+        elif sub_event == SubEventType.MOB_VIOLENCE and s.civilians:
+            side_b = [_Participant(s.civilians, ParticipantRole.SIDE_B)]
+        return side_a, side_b, 0.0
+
     # Words
-    def _text(self, sub_event: str, place: _Place, precision: int, first: date, time_precision: int,
-              participants: list[_Participant], fatalities: tuple) -> tuple[str, str]:
+    def _text(
+        self,
+        sub_event: str,
+        place: _Place,
+        precision: int,
+        first: date,
+        time_precision: int,
+        participants: list[_Participant],
+        fatalities: tuple,
+    ) -> tuple[str, str]:
         def label(role_a: bool) -> str:
             roles = (ParticipantRole.SIDE_A,) if role_a else (ParticipantRole.SIDE_B,)
             for p in participants:
@@ -818,31 +1002,38 @@ class _Generator:
                     if p.note:
                         return p.note
                     return "civilians" if p.actor.kind == "civilians" else p.actor.label
-            return "unidentified people" if not role_a else "Unidentified actors"
+            return "unidentified people" if not role_a else "unidentified actors"
 
-        where = {GeoPrecision.EXACT: f"in {place.name}", GeoPrecision.NEAR: f"near {place.name}"
-                 }.get(precision, f"in the area of {place.name}")
+        where = {
+            GeoPrecision.EXACT: f"in {place.name}",
+            GeoPrecision.NEAR: f"near {place.name}",
+        }.get(precision, f"in the area of {place.name}")
         a, b = label(True), label(False)
         sentence = SENTENCES[sub_event].format(a=a, b=b, where=where, place=place.name)
-        sentence = sentence[0].upper() + sentence[1:]
         title = f"{TITLE_PREFIX} {self.labels[sub_event]}: {a}"
         if any(p.role == ParticipantRole.SIDE_B for p in participants):
             title += f" vs {b}"
         title = f"{title} {where}"[:MAX_TITLE_LENGTH]
         when = (
-            f"On {first.day} {first:%B %Y}" if time_precision == TimePrecision.DAY else
-            f"In the week of {first.day} {first:%B %Y}" if time_precision == TimePrecision.WEEK else
-            f"In {first:%B %Y}"
+            f"On {first.day} {first:%B %Y}"
+            if time_precision == TimePrecision.DAY
+            else f"In the week of {first.day} {first:%B %Y}"
+            if time_precision == TimePrecision.WEEK
+            else f"In {first:%B %Y}"
         )
         low, best, high = fatalities
         toll = (
-            "Fatalities unknown." if best is None else
-            "No fatalities reported." if best == 0 else
-            f"{best} reported killed (estimates {low}-{high})." if high is not None else
-            f"{best} reported killed."
+            "Fatalities unknown."
+            if best is None
+            else "No fatalities reported."
+            if best == 0
+            else f"{best} reported killed (estimates {low}-{high})."
+            if high is not None
+            else f"{best} reported killed."
         )
-        narrative = (f"{when}, {sentence[0].lower()}{sentence[1:]} {toll} "
-                     f"Synthetic record (seed {self.seed}), not a real event.")
+        narrative = (
+            f"{when}, {sentence} {toll} Synthetic record (seed {self.seed}), not a real event."
+        )
         return title, narrative
 
     def incident(self, incident_id: int) -> tuple[tuple, list[tuple]]:
@@ -863,31 +1054,73 @@ class _Generator:
         place = world.places[place_index]
         first, last, time_precision = self._dates(day)
         lon, lat, geo_precision = self._point(place)
-        participants = self._participants(event_type, sub_event, place, first.toordinal(),
-                                          last.toordinal())
+        participants = self._participants(
+            event_type, sub_event, place, first.toordinal(), last.toordinal()
+        )
         fatalities = self._fatalities(sub_event)
         civilian_targeting = event_type == EventType.VIOLENCE_AGAINST_CIVILIANS or (
             event_type == EventType.EXPLOSIONS_REMOTE_VIOLENCE
-            and any(p.role == ParticipantRole.SIDE_B and p.actor.kind == "civilians"
-                    for p in participants))
-        title, narrative = self._text(sub_event, place, geo_precision, first, time_precision,
-                                      participants, fatalities)
+            and any(
+                p.role == ParticipantRole.SIDE_B and p.actor.kind == "civilians"
+                for p in participants
+            )
+        )
+        title, narrative = self._text(
+            sub_event, place, geo_precision, first, time_precision, participants, fatalities
+        )
         row = (
-            incident_id, title, first, last, time_precision, f"SRID=4326;POINT({lon} {lat})",
-            place.name, geo_precision, place.id, place.country, event_type, sub_event,
-            civilian_targeting, *fatalities, True, narrative, [SYNTHETIC_TAG], self.status,
-            Origin.SYNTHETIC, "", "", self.published_at,
+            incident_id,
+            title,
+            first,
+            last,
+            time_precision,
+            f"SRID=4326;POINT({lon} {lat})",
+            place.name,
+            geo_precision,
+            place.id,
+            place.country,
+            event_type,
+            sub_event,
+            civilian_targeting,
+            *fatalities,
+            True,
+            narrative,
+            [SYNTHETIC_TAG],
+            self.status,
+            Origin.SYNTHETIC,
+            "",
+            "",
+            self.published_at,
         )
         links = [(incident_id, p.actor.id, p.role, p.claimed, p.note) for p in participants]
         return row, links
 
 
 INCIDENT_COLUMNS = (
-    "id", "title", "date_start", "date_end", "time_precision", "location", "location_name",
-    "geo_precision", "place_id", "country_code", "event_type", "sub_event_type",
-    "civilian_targeting", "fatalities_low", "fatalities_best", "fatalities_high",
-    "fatalities_override", "narrative", "tags", "status", "origin", "external_id",
-    "retraction_reason", "published_at",
+    "id",
+    "title",
+    "date_start",
+    "date_end",
+    "time_precision",
+    "location",
+    "location_name",
+    "geo_precision",
+    "place_id",
+    "country_code",
+    "event_type",
+    "sub_event_type",
+    "civilian_targeting",
+    "fatalities_low",
+    "fatalities_best",
+    "fatalities_high",
+    "fatalities_override",
+    "narrative",
+    "tags",
+    "status",
+    "origin",
+    "external_id",
+    "retraction_reason",
+    "published_at",
 )
 PARTICIPANT_COLUMNS = ("incident_id", "actor_id", "role", "claimed_responsibility", "note")
 GENERATED_STATUSES = (Status.DRAFT, Status.IN_REVIEW, Status.PUBLISHED)
@@ -912,7 +1145,11 @@ def _batches(count: int, size: int) -> Iterator[int]:
 
 
 def synthetic_incidents_generate(
-    count: int, *, seed: int = 1, start: date = date(2012, 1, 1), end: date | None = None,
+    count: int,
+    *,
+    seed: int = 1,
+    start: date = date(2012, 1, 1),
+    end: date | None = None,
     status: str = Status.PUBLISHED,
 ) -> SyntheticReport:
     """Writes `count` synthetic incidents, dated within [start, end] (end: today by default),
@@ -926,18 +1163,21 @@ def synthetic_incidents_generate(
         raise SyntheticDataError(f"the end date {end} is before the start date {start}")
     if status not in GENERATED_STATUSES:
         raise SyntheticDataError(
-            f"status must be one of {', '.join(GENERATED_STATUSES)}, not {status!r}")
+            f"status must be one of {', '.join(GENERATED_STATUSES)}, not {status!r}"
+        )
     started = time.perf_counter()
     world = _World.load()
     if not world.conflict:
         raise SyntheticDataError(
             "no populated places of Mali, Burkina Faso or Niger in the gazetteer: "
-            "load reference data first: manage.py setup_reference_data")
+            "load reference data first: manage.py setup_reference_data"
+        )
     generator = _Generator(world, random.Random(seed), start, end, status, seed)
     incidents = participants = 0
     copy_incidents = f"COPY incidents_incident ({', '.join(INCIDENT_COLUMNS)}) FROM STDIN"
     copy_participants = (
-        f"COPY incidents_incidentactor ({', '.join(PARTICIPANT_COLUMNS)}) FROM STDIN")
+        f"COPY incidents_incidentactor ({', '.join(PARTICIPANT_COLUMNS)}) FROM STDIN"
+    )
     history = pghistory.context(service="synthetic_incidents_generate", seed=seed)
     with history, transaction.atomic(), connection.cursor() as cursor:
         # Check foreign keys per batch rather than millions of them at commit (deferred checks
@@ -957,8 +1197,12 @@ def synthetic_incidents_generate(
             incidents += size
             participants += len(links)
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    return SyntheticReport(incidents=incidents, participants=participants,
-                           seconds=time.perf_counter() - started, seed=seed)
+    return SyntheticReport(
+        incidents=incidents,
+        participants=participants,
+        seconds=time.perf_counter() - started,
+        seed=seed,
+    )
 
 
 @pghistory.context(service="synthetic_incidents_delete")
@@ -975,10 +1219,12 @@ def synthetic_incidents_delete() -> int:
         cursor.execute(
             f"""DELETE FROM incidents_victim v USING incidents_civilianharmreport r
                 WHERE v.report_id = r.id AND r.incident_id IN ({synthetic})""",
-            [Origin.SYNTHETIC])
+            [Origin.SYNTHETIC],
+        )
         for table in ("incidents_civilianharmreport", "incidents_claim", "incidents_incidentactor"):
-            cursor.execute(f"DELETE FROM {table} WHERE incident_id IN ({synthetic})",
-                           [Origin.SYNTHETIC])
+            cursor.execute(
+                f"DELETE FROM {table} WHERE incident_id IN ({synthetic})", [Origin.SYNTHETIC]
+            )
         cursor.execute("DELETE FROM incidents_incident WHERE origin = %s", [Origin.SYNTHETIC])
         deleted = cursor.rowcount
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")

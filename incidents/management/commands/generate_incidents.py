@@ -26,7 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("--start", default="2012-01-01", help="first date, YYYY-MM-DD")
         parser.add_argument("--end", default=None, help="last date, YYYY-MM-DD (default: today)")
         parser.add_argument(
-            "--status", choices=[Status.PUBLISHED, Status.DRAFT], default=Status.PUBLISHED
+            "--status",
+            choices=[Status.PUBLISHED.value, Status.DRAFT.value],
+            default=Status.PUBLISHED.value,
         )
 
     def handle(self, *args, count, seed, start, end, status, **options):
