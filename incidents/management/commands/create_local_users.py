@@ -34,8 +34,12 @@ class Command(BaseCommand):
             if User.objects.filter(username=username).exists():
                 continue
             password = secrets.token_urlsafe(12)
+            # Viewers read through the pages; the admin is for those who edit.
             user = User.objects.create_user(
-                username, password=password, is_staff=True, is_superuser=(role == ADMIN)
+                username,
+                password=password,
+                is_staff=(role != VIEWER),
+                is_superuser=(role == ADMIN),
             )
             user.groups.add(Group.objects.get(name=role))
             created.append(f"{username}\t{password}\t{role}")
