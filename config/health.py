@@ -2,6 +2,8 @@
 
 The answer is 200 when the database, Redis and at least one worker answer; otherwise 503 with the
 failing parts named. Beat is reported too, but a late beat alone does not make the site unhealthy.
+The endpoint is public (load balancers and container health checks call it); only staff see the
+details (versions, worker names, error messages), which would tell an outsider about the setup.
 """
 
 import time
@@ -55,8 +57,8 @@ def check_workers(broker_ok: bool) -> dict:
         return {"ok": False, "error": _describe(exc)}
     names = sorted(name for reply in replies for name in reply)
     if not names:
-        return {"ok": False, "error": "no Celery worker answered", "workers": []}
-    return {"ok": True, "workers": names}
+        return {"ok": False, "error": "no Celery worker answered", "count": 0, "workers": []}
+    return {"ok": True, "count": len(names), "workers": names}
 
 
 def check_beat(redis_ok: bool) -> dict:
@@ -81,10 +83,24 @@ def system_health() -> dict:
     return {"status": "fail" if failing else "ok", "checks": checks, "failing": failing}
 
 
+PUBLIC_KEYS = {"ok", "count", "last_heartbeat_seconds_ago"}
+
+
+def public_view(report: dict) -> dict:
+    """The report without details: each part's state (and worker count) only."""
+    checks = {
+        name: {k: v for k, v in check.items() if k in PUBLIC_KEYS}
+        for name, check in report["checks"].items()
+    }
+    return {**report, "checks": checks}
+
+
 @never_cache
 @require_GET
 def healthz(request):
     report = system_health()
+    if not (request.user.is_authenticated and request.user.is_staff):
+        report = public_view(report)
     return JsonResponse(report, status=503 if report["failing"] else 200)
 
 
