@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -218,6 +219,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
+# History is read per record (pgh_obj) and per change (pgh_context), both still indexed; the copies
+# of the tracked tables' foreign-key indexes would only slow every write down.
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=True)
 
 LOGGING = {
     "version": 1,
