@@ -54,6 +54,9 @@ ensure_system() {
 # The virtualenv with the locked dependencies; reinstalled only when the lock file changes.
 ensure_venv() {
   local lock="$ROOT/requirements-dev.lock" stamp="$VENV/.lock.sha256" want
+  command -v python3 >/dev/null 2>&1 || die "python3 is not installed (Python 3.11 or newer is needed)"
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || die "Python 3.11 or newer is needed; python3 is $(python3 -V 2>&1)"
   if [[ ! -x $PY ]]; then
     log "creating virtualenv in .venv"
     if ! python3 -m venv "$VENV" 2>/dev/null; then
