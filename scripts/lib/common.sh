@@ -51,12 +51,15 @@ ensure_system() {
   ensure_apt_packages "${pkgs[@]}"
 }
 
-# The virtualenv with the locked dependencies; reinstalled only when the lock file changes.
-ensure_venv() {
-  local lock="$ROOT/requirements-dev.lock" stamp="$VENV/.lock.sha256" want
+ensure_python() {
   command -v python3 >/dev/null 2>&1 || die "python3 is not installed (Python 3.11 or newer is needed)"
   python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
     || die "Python 3.11 or newer is needed; python3 is $(python3 -V 2>&1)"
+}
+
+# The virtualenv with the locked dependencies; reinstalled only when the lock file changes.
+ensure_venv() {
+  local lock="$ROOT/requirements-dev.lock" stamp="$VENV/.lock.sha256" want
   if [[ ! -x $PY ]]; then
     log "creating virtualenv in .venv"
     if ! python3 -m venv "$VENV" 2>/dev/null; then
@@ -140,6 +143,7 @@ manage() { "$PY" "$ROOT/manage.py" "$@"; }
 
 # Everything both commands need before they do their own thing.
 prepare() {
+  ensure_python
   ensure_system
   ensure_venv
   ensure_postgres
