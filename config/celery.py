@@ -7,7 +7,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
-app = Celery("sahel")
+# Every task attributes its writes to itself in the history tables (config/history.py).
+app = Celery("sahel", task_cls="config.history:AttributedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

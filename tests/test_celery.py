@@ -31,6 +31,10 @@ def test_rederive_task_runs_in_the_worker_and_updates_incidents(celery_worker):
 
     assert result == {"incidents": 1, "places": 0}
     assert Incident.objects.get(pk=incident.pk).admin1 == west
+    # The worker's write is kept in history and attributed to the task.
+    change = incident.events.order_by("pgh_id").last()
+    assert change.admin1_id == west.pk
+    assert change.pgh_context.metadata["task"] == "incidents.admin_areas_rederive"
 
 
 def test_task_is_routed_to_the_test_queue_not_a_running_dashboard(settings):

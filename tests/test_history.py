@@ -62,3 +62,13 @@ def test_a_command_write_is_attributed_to_the_command(db):
     call_command("load_demo")
     incident = Incident.objects.filter(origin="demo").first()
     assert events_of(incident)[0].pgh_context.metadata["command"] == "load_demo"
+
+
+def test_a_management_command_write_is_attributed_to_the_command(db):
+    from django.core.management import call_command
+
+    from actors.models import Actor
+
+    call_command("load_actors")
+    jnim = Actor.objects.get(slug="jnim")
+    assert jnim.events.first().pgh_context.metadata["command"] == "load_actors"

@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from actors.services import CATALOGUE_PATH, CatalogueError, actor_catalogue_load, read_catalogue
+from config.history import AttributedCommand
 
 
-class Command(BaseCommand):
+class Command(AttributedCommand):
     help = "Load the actor catalogue (actors, aliases, dated relations) from JSON. Idempotent."
 
     def add_arguments(self, parser):

@@ -1,7 +1,8 @@
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from config.history import AttributedCommand
 from incidents.models import Status
 from incidents.synthetic import SyntheticDataError, synthetic_incidents_generate
 
@@ -13,7 +14,7 @@ def _date(value: str) -> date:
         raise CommandError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
-class Command(BaseCommand):
+class Command(AttributedCommand):
     help = (
         "Generate N plausible synthetic incidents (origin and tag 'synthetic', titles starting "
         "with '[synthetic]') with their participants, for demos, tests and benchmarks. "

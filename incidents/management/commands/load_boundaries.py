@@ -1,5 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from config.history import AttributedCommand
 from incidents.reference.boundaries import (
     SAHEL_COUNTRIES,
     BoundaryLoadReport,
@@ -10,7 +11,7 @@ from incidents.reference.fetch import ReferenceDataError, fingerprint, local_cop
 from incidents.reference.setup import ATTRIBUTION, Dataset, record_dataset
 
 
-class Command(BaseCommand):
+class Command(AttributedCommand):
     help = (
         "Load administrative boundaries (country/admin1/admin2) from GeoJSON files, folders or "
         "URLs: Who's On First, OCHA COD-AB, geoBoundaries or Natural Earth. Idempotent; with "

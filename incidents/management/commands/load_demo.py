@@ -1,10 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from config.history import AttributedCommand
 from incidents.demo import demo_load
 from incidents.models import Incident, Origin, Place
 
 
-class Command(BaseCommand):
+class Command(AttributedCommand):
     help = (
         "Load the demo incidents coded from public reporting and, with --synthetic N, N synthetic "
         "incidents (clearly marked) if none are loaded yet. Idempotent."

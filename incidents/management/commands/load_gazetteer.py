@@ -1,12 +1,13 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from config.history import AttributedCommand
 from incidents.models import PlaceSource
 from incidents.reference.fetch import ReferenceDataError, fingerprint, local_copy
 from incidents.reference.gazetteer import GazetteerLoadReport, gazetteer_load, read_geonames
 from incidents.reference.setup import ATTRIBUTION, Dataset, record_dataset
 
 
-class Command(BaseCommand):
+class Command(AttributedCommand):
     help = (
         "Load GeoNames per-country dumps (CC.txt or CC.zip, as published at "
         "download.geonames.org/export/dump/) from files or URLs into the gazetteer. Idempotent."

@@ -1,11 +1,12 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from config.history import AttributedCommand
 from incidents.reference.fetch import ReferenceDataError
 from incidents.reference.setup import reference_data_setup
 
 
-class Command(BaseCommand):
+class Command(AttributedCommand):
     help = (
         "Load the actor catalogue, administrative boundaries and gazetteer: from "
         "REFERENCE_DATA_DIR if set, from the publishers with --download, else the built-in set."
