@@ -39,7 +39,7 @@ class ActorAdmin(admin.ModelAdmin):
         "active_until",
     )
     list_filter = ("kind", "acled_inter")
-    search_fields = ("name", "name_fr", "acronym", "slug", "aliases__normalised")
+    search_fields = ("name", "name_fr", "acronym", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = (ActorAliasInline, RelationOutInline)
     readonly_fields = ("created_at", "updated_at")
@@ -47,12 +47,14 @@ class ActorAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         from actors.names import normalise_name
 
-        # Aliases are searched in their normalised form: "Jama'at" finds "Jamaat".
-        queryset, may_have_duplicates = super().get_search_results(
-            request, queryset, normalise_name(search_term) if search_term else search_term
-        )
-        more, _ = super().get_search_results(request, self.model.objects.all(), search_term)
-        return (queryset | more).distinct(), may_have_duplicates
+        # Also match aliases in their normalised form ("Jama'at" finds "Jamaat"), within the
+        # changelist's current filters.
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        key = normalise_name(search_term) if search_term else ""
+        if key:
+            results = results | queryset.filter(aliases__normalised__contains=key)
+            may_have_duplicates = True
+        return results, may_have_duplicates
 
 
 @admin.register(ActorAlias)

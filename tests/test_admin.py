@@ -89,3 +89,14 @@ def test_editors_are_not_offered_the_publish_action(client, users):
     page = client.get(reverse("admin:incidents_incident_changelist")).content.decode()
     assert 'value="submit_for_review"' in page
     assert 'value="publish"' not in page
+
+
+def test_actor_search_matches_aliases_whatever_the_spelling_within_the_filters(admin_client):
+    from actors.services import actor_catalogue_load, read_catalogue
+
+    actor_catalogue_load(read_catalogue())
+    url = reverse("admin:actors_actor_changelist")
+    found = admin_client.get(url, {"q": "Jama’at Nusrat"}).context["cl"].result_list
+    assert [a.slug for a in found] == ["jnim"]
+    filtered = admin_client.get(url, {"q": "Jama’at Nusrat", "kind__exact": "state"})
+    assert list(filtered.context["cl"].result_list) == []

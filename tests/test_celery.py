@@ -35,11 +35,3 @@ def test_rederive_task_runs_in_the_worker_and_updates_incidents(celery_worker):
     change = incident.events.order_by("pgh_id").last()
     assert change.admin1_id == west.pk
     assert change.pgh_context.metadata["task"] == "incidents.admin_areas_rederive"
-
-
-def test_task_is_routed_to_the_test_queue_not_a_running_dashboard(settings):
-    # Tests must never hand tasks to the dashboard's worker (scripts/run) on the same Redis.
-    assert settings.CELERY_TASK_DEFAULT_QUEUE.startswith("tests-")
-    assert (
-        settings.CELERY_BROKER_URL.endswith("/15") or "TEST_REDIS_URL" in __import__("os").environ
-    )

@@ -278,8 +278,7 @@ def _multipolygon(geometry: dict, label: str) -> MultiPolygon:
     polygons = _polygons(geom)
     if not polygons:
         raise ReferenceDataError(f"{label}: the geometry has no polygon ({geometry.get('type')})")
-    result = MultiPolygon(*polygons, srid=4326)
-    return result
+    return MultiPolygon(*polygons, srid=4326)
 
 
 def _polygons(geom) -> list[Polygon]:
@@ -304,8 +303,9 @@ def _with_unique_codes(features: list[BoundaryFeature], report: BoundaryLoadRepo
 
 
 @transaction.atomic
-def boundaries_load(features: list[BoundaryFeature], *, prune: bool = True,
-                    report: BoundaryLoadReport | None = None) -> BoundaryLoadReport:
+def boundaries_load(
+    features: list[BoundaryFeature], *, prune: bool = True, report: BoundaryLoadReport | None = None
+) -> BoundaryLoadReport:
     """Upserts the areas by (level, code), writing only what changed; with `prune`, removes the
     areas of each (country, level) loaded that the new set does not have; links parents; and
     re-derives the admin areas of incidents and places if anything changed."""
