@@ -1,13 +1,28 @@
 from django.contrib import admin
 
-from actors.models import Actor, ActorAlias, ActorRelation
+from actors.models import Actor, ActorAlias, ActorPresence, ActorRelation
 
 
 class ActorAliasInline(admin.TabularInline):
     model = ActorAlias
     extra = 0
-    fields = ("name", "language", "kind", "normalised")
+    fields = (
+        "name",
+        "language",
+        "kind",
+        "valid_from",
+        "valid_from_precision",
+        "valid_until",
+        "valid_until_precision",
+        "normalised",
+    )
     readonly_fields = ("normalised",)
+
+
+class ActorPresenceInline(admin.TabularInline):
+    model = ActorPresence
+    extra = 0
+    fields = ("country_code", "start_date", "start_precision", "end_date", "end_precision", "note")
 
 
 class RelationOutInline(admin.TabularInline):
@@ -22,6 +37,7 @@ class RelationOutInline(admin.TabularInline):
         "start_precision",
         "end_date",
         "end_precision",
+        "countries",
         "note",
     )
     verbose_name_plural = "relations (this actor is …)"
@@ -38,10 +54,10 @@ class ActorAdmin(admin.ModelAdmin):
         "active_from",
         "active_until",
     )
-    list_filter = ("kind", "acled_inter")
+    list_filter = ("kind", "acled_inter", "fighting_party")
     search_fields = ("name", "name_fr", "acronym", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (ActorAliasInline, RelationOutInline)
+    inlines = (ActorAliasInline, ActorPresenceInline, RelationOutInline)
     readonly_fields = ("created_at", "updated_at")
 
     def get_search_results(self, request, queryset, search_term):
@@ -59,7 +75,7 @@ class ActorAdmin(admin.ModelAdmin):
 
 @admin.register(ActorAlias)
 class ActorAliasAdmin(admin.ModelAdmin):
-    list_display = ("name", "actor", "language", "kind", "normalised")
+    list_display = ("name", "actor", "language", "kind", "valid_from", "valid_until", "normalised")
     list_filter = ("language", "kind")
     search_fields = ("name", "normalised", "actor__name")
     autocomplete_fields = ("actor",)
@@ -68,8 +84,17 @@ class ActorAliasAdmin(admin.ModelAdmin):
 
 @admin.register(ActorRelation)
 class ActorRelationAdmin(admin.ModelAdmin):
-    list_display = ("source", "type", "target", "start_date", "end_date")
+    list_display = ("source", "type", "target", "start_date", "end_date", "countries")
     list_filter = ("type",)
     search_fields = ("source__name", "target__name", "note")
     autocomplete_fields = ("source", "target")
     list_select_related = ("source", "target")
+
+
+@admin.register(ActorPresence)
+class ActorPresenceAdmin(admin.ModelAdmin):
+    list_display = ("actor", "country_code", "start_date", "end_date")
+    list_filter = ("country_code",)
+    search_fields = ("actor__name", "note")
+    autocomplete_fields = ("actor",)
+    list_select_related = ("actor",)

@@ -17,6 +17,15 @@ from actors.names import Normalise
 from config.triggers import touch_updated_at
 
 
+def period_ordered(start: str, end: str) -> Q:
+    """`end` is not before `start` wherever both are known."""
+    return (
+        Q(**{f"{end}__isnull": True})
+        | Q(**{f"{start}__isnull": True})
+        | Q(**{f"{end}__gte": F(start)})
+    )
+
+
 class DatePrecision(models.TextChoices):
     DAY = "day", _("day")
     MONTH = "month", _("month")
@@ -88,6 +97,13 @@ class Actor(models.Model):
     active_until_precision = models.CharField(
         max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
+    fighting_party = models.BooleanField(
+        default=True,
+        help_text=_(
+            "Takes part in the fighting. Off for an actor only reported present (a foreign "
+            "training company, say), recorded so that reports naming it can be matched."
+        ),
+    )
     description = models.TextField(blank=True)
     references = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(db_default=Now(), editable=False)
@@ -102,9 +118,7 @@ class Actor(models.Model):
                 name="actor_acled_inter_valid",
             ),
             models.CheckConstraint(
-                condition=Q(active_until__isnull=True)
-                | Q(active_from__isnull=True)
-                | Q(active_until__gte=F("active_from")),
+                condition=period_ordered("active_from", "active_until"),
                 name="actor_active_period_ordered",
                 violation_error_message=_("An actor cannot stop being active before it starts."),
             ),
@@ -128,12 +142,56 @@ class Actor(models.Model):
         return self.acled_inter or ACLED_INTER_BY_KIND[self.kind]
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class ActorPresence(models.Model):
+    """A dated presence of an actor in one country, where it differs from the actor's own active
+    period (French forces left Mali in August 2022 but stayed in Niger until December 2023)."""
+
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="presences")
+    country_code = models.CharField(max_length=2, help_text=_("ISO 3166 alpha-2"))
+    start_date = models.DateField(null=True, blank=True)
+    start_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    end_date = models.DateField(null=True, blank=True)
+    end_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    note = models.TextField(blank=True)
+    references = models.JSONField(default=list, blank=True)
+    catalogue = models.BooleanField(
+        default=False, editable=False, help_text=_("Kept in step with the reference catalogue.")
+    )
+
+    class Meta:
+        ordering = ["actor", "country_code", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(country_code__regex=r"^[A-Z]{2}$"), name="actor_presence_country"
+            ),
+            models.CheckConstraint(
+                condition=period_ordered("start_date", "end_date"),
+                name="actor_presence_period_ordered",
+                violation_error_message=_("A presence cannot end before it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["actor", "country_code", "start_date"],
+                nulls_distinct=False,
+                name="actor_presence_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} in {self.country_code}"
+
+
 class AliasKind(models.TextChoices):
     NAME = "name", _("name")
     ACRONYM = "acronym", _("acronym")
     TRANSLITERATION = "transliteration", _("transliteration")
     FORMER_NAME = "former_name", _("former name")
     ACLED = "acled", _("ACLED spelling")
+    UCDP = "ucdp", _("UCDP spelling")
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -144,6 +202,19 @@ class ActorAlias(models.Model):
         max_length=8, default="und", help_text=_("ISO 639-1 code (en, fr, ar…) or 'und'.")
     )
     kind = models.CharField(max_length=20, choices=AliasKind.choices, default=AliasKind.NAME)
+    # When the name meant this actor ("CSP" was the CSP-PSD in 2022, the CSP-DPA in late 2024);
+    # empty bounds: always.
+    valid_from = models.DateField(null=True, blank=True)
+    valid_from_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    valid_until = models.DateField(null=True, blank=True)
+    valid_until_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    catalogue = models.BooleanField(
+        default=False, editable=False, help_text=_("Kept in step with the reference catalogue.")
+    )
     # Computed by the database, so every write path (admin, loaders, raw SQL) agrees.
     normalised = models.GeneratedField(
         expression=Normalise("name"),
@@ -164,6 +235,11 @@ class ActorAlias(models.Model):
                 condition=Q(language__regex=r"^([a-z]{2,3})(-[A-Za-z0-9]+)?$"),
                 name="actor_alias_language_format",
             ),
+            models.CheckConstraint(
+                condition=period_ordered("valid_from", "valid_until"),
+                name="actor_alias_validity_ordered",
+                violation_error_message=_("An alias cannot stop being valid before it starts."),
+            ),
         ]
         indexes = [
             models.Index(fields=["normalised"], name="actor_alias_normalised"),
@@ -183,6 +259,7 @@ class RelationType(models.TextChoices):
     ATTACHED_TO = "attached_to", _("attached to")
     RENAMED_TO = "renamed_to", _("renamed to")
     SUCCEEDED_BY = "succeeded_by", _("succeeded by")
+    SPLIT_FROM = "split_from", _("split from")
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -200,8 +277,22 @@ class ActorRelation(models.Model):
     end_precision = models.CharField(
         max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
+    countries = ArrayField(
+        models.CharField(max_length=2),
+        default=list,
+        blank=True,
+        help_text=_(
+            "ISO 3166 alpha-2 codes of the countries where the relation holds (Wagner was "
+            "succeeded by Africa Corps in Mali); empty: wherever both actors are."
+        ),
+    )
     note = models.TextField(blank=True)
-    references = models.JSONField(default=list, blank=True)
+    references = models.JSONField(
+        default=list, blank=True, help_text=_("The sources that establish the relation.")
+    )
+    catalogue = models.BooleanField(
+        default=False, editable=False, help_text=_("Kept in step with the reference catalogue.")
+    )
 
     class Meta:
         ordering = ["source", "type", "start_date"]
@@ -215,9 +306,7 @@ class ActorRelation(models.Model):
                 condition=Q(type__in=RelationType.values), name="actor_relation_type_valid"
             ),
             models.CheckConstraint(
-                condition=Q(end_date__isnull=True)
-                | Q(start_date__isnull=True)
-                | Q(end_date__gte=F("start_date")),
+                condition=period_ordered("start_date", "end_date"),
                 name="actor_relation_period_ordered",
                 violation_error_message=_("A relation cannot end before it starts."),
             ),

@@ -2,7 +2,6 @@
 
 import calendar
 import json
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -12,51 +11,19 @@ from actors.models import (
     Actor,
     ActorAlias,
     ActorKind,
+    ActorPresence,
     ActorRelation,
     AliasKind,
     DatePrecision,
     RelationType,
 )
+from config.loading import LoadReport, save_changed
 
 CATALOGUE_PATH = Path(__file__).resolve().parent / "reference" / "actors.json"
 
 
 class CatalogueError(ValueError):
     """The catalogue file is not usable; the message says where."""
-
-
-@dataclass
-class CatalogueLoadReport:
-    actors_created: int = 0
-    actors_updated: int = 0
-    aliases_created: int = 0
-    aliases_updated: int = 0
-    relations_created: int = 0
-    relations_updated: int = 0
-    unchanged: int = 0
-    rows: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return any(
-            [
-                self.actors_created,
-                self.actors_updated,
-                self.aliases_created,
-                self.aliases_updated,
-                self.relations_created,
-                self.relations_updated,
-            ]
-        )
-
-    def __str__(self) -> str:
-        return (
-            f"actors +{self.actors_created} ~{self.actors_updated}, "
-            f"aliases +{self.aliases_created} ~{self.aliases_updated}, "
-            f"relations +{self.relations_created} ~{self.relations_updated}, "
-            f"{self.unchanged} unchanged"
-        )
 
 
 def parse_partial_date(value: str | None, *, end: bool = False) -> tuple[date | None, str]:
@@ -91,32 +58,35 @@ def read_catalogue(path: Path = CATALOGUE_PATH) -> dict:
 
 
 @transaction.atomic
-def actor_catalogue_load(data: dict) -> CatalogueLoadReport:
-    """Creates or updates the catalogue's actors, aliases and relations, keyed by actor slug,
-    alias name and (source, target, type, start). Writes only what differs, so loading the same
-    catalogue twice changes nothing. Actors, aliases and relations added by editors are kept."""
-    report = CatalogueLoadReport(rows=len(data["actors"]))
+def actor_catalogue_load(data: dict) -> LoadReport:
+    """Creates or updates the catalogue's actors, their aliases and presences, and the relations,
+    keyed by actor slug, alias name, (country, start) and (source, target, type, start). Writes
+    only what differs, so loading the same catalogue twice changes nothing. Aliases, presences and
+    relations that the catalogue no longer lists are removed; those added by editors are kept."""
+    report = LoadReport(kind="actor", label="actors", rows=len(data["actors"]))
     actors: dict[str, Actor] = {}
     for entry in data["actors"]:
-        actors[entry["slug"]] = _upsert_actor(entry, report)
-    for entry in data.get("relations", []):
-        _upsert_relation(entry, actors, report)
+        actor = actors[entry["slug"]] = _upsert_actor(entry, report)
+        _sync_aliases(actor, entry.get("aliases") or [], report)
+        _sync_presences(actor, entry.get("presence") or [], report)
+    kept = {_upsert_relation(entry, actors, report) for entry in data.get("relations", [])}
+    stale = ActorRelation.objects.filter(catalogue=True).exclude(pk__in=kept)
+    report.add("removed", "relations", n=stale.count())
+    stale.delete()
     return report
 
 
-def _save_if_changed(obj, values: dict, report: CatalogueLoadReport, counter: str) -> None:
-    changed = [k for k, v in values.items() if getattr(obj, k) != v]
-    if not changed:
-        report.unchanged += 1
-        return
-    for key in changed:
-        setattr(obj, key, values[key])
-    obj.full_clean()
-    obj.save(update_fields=changed)
-    setattr(report, counter, getattr(report, counter) + 1)
+def _save_if_changed(obj, values: dict, report: LoadReport, kind: str) -> None:
+    report.add("updated" if save_changed(obj, values) else "unchanged", kind)
 
 
-def _upsert_actor(entry: dict, report: CatalogueLoadReport) -> Actor:
+def _create(obj, report: LoadReport, kind: str, exclude=()) -> None:
+    obj.full_clean(exclude=list(exclude))
+    obj.save()
+    report.add("created", kind)
+
+
+def _upsert_actor(entry: dict, report: LoadReport) -> Actor:
     slug = entry.get("slug") or ""
     if entry.get("kind") not in ActorKind.values:
         raise CatalogueError(f"actor {slug!r}: unknown kind {entry.get('kind')!r}")
@@ -133,35 +103,77 @@ def _upsert_actor(entry: dict, report: CatalogueLoadReport) -> Actor:
         "active_from_precision": from_precision,
         "active_until": active_until,
         "active_until_precision": until_precision,
+        "fighting_party": entry.get("fighting_party", True),
         "description": entry.get("description") or "",
         "references": entry.get("references") or [],
     }
     actor = Actor.objects.filter(slug=slug).first()
     if actor is None:
         actor = Actor(slug=slug, **values)
-        actor.full_clean()
-        actor.save()
-        report.actors_created += 1
+        _create(actor, report, "actor")
     else:
-        _save_if_changed(actor, values, report, "actors_updated")
-    existing = {a.name: a for a in actor.aliases.all()}
-    for alias in entry.get("aliases") or []:
-        kind = alias.get("kind") or AliasKind.NAME
-        language = alias.get("language") or "und"
-        current = existing.get(alias["name"])
-        if current is None:
-            new = ActorAlias(actor=actor, name=alias["name"], language=language, kind=kind)
-            new.full_clean(exclude=["normalised"])
-            new.save()
-            report.aliases_created += 1
-        else:
-            _save_if_changed(
-                current, {"language": language, "kind": kind}, report, "aliases_updated"
-            )
+        _save_if_changed(actor, values, report, "actor")
     return actor
 
 
-def _upsert_relation(entry: dict, actors: dict[str, Actor], report: CatalogueLoadReport) -> None:
+def _sync_aliases(actor: Actor, entries: list[dict], report: LoadReport) -> None:
+    existing = {a.name: a for a in actor.aliases.all()}
+    for alias in entries:
+        valid_from, from_precision = parse_partial_date(alias.get("valid_from"))
+        valid_until, until_precision = parse_partial_date(alias.get("valid_until"), end=True)
+        values = {
+            "language": alias.get("language") or "und",
+            "kind": alias.get("kind") or AliasKind.NAME,
+            "valid_from": valid_from,
+            "valid_from_precision": from_precision,
+            "valid_until": valid_until,
+            "valid_until_precision": until_precision,
+            "catalogue": True,
+        }
+        current = existing.pop(alias["name"], None)
+        if current is None:
+            _create(
+                ActorAlias(actor=actor, name=alias["name"], **values),
+                report,
+                "aliases",
+                exclude=["normalised"],
+            )
+        else:
+            _save_if_changed(current, values, report, "aliases")
+    stale = [a for a in existing.values() if a.catalogue]
+    for alias in stale:
+        alias.delete()
+    report.add("removed", "aliases", n=len(stale))
+
+
+def _sync_presences(actor: Actor, entries: list[dict], report: LoadReport) -> None:
+    existing = {(p.country_code, p.start_date): p for p in actor.presences.all()}
+    for entry in entries:
+        start, start_precision = parse_partial_date(entry.get("start"))
+        end, end_precision = parse_partial_date(entry.get("end"), end=True)
+        values = {
+            "start_precision": start_precision,
+            "end_date": end,
+            "end_precision": end_precision,
+            "note": entry.get("note") or "",
+            "references": entry.get("references") or [],
+            "catalogue": True,
+        }
+        current = existing.pop((entry["country"], start), None)
+        if current is None:
+            presence = ActorPresence(
+                actor=actor, country_code=entry["country"], start_date=start, **values
+            )
+            _create(presence, report, "presences")
+        else:
+            _save_if_changed(current, values, report, "presences")
+    stale = [p for p in existing.values() if p.catalogue]
+    for presence in stale:
+        presence.delete()
+    report.add("removed", "presences", n=len(stale))
+
+
+def _upsert_relation(entry: dict, actors: dict[str, Actor], report: LoadReport) -> int:
     try:
         source, target = actors[entry["source"]], actors[entry["target"]]
     except KeyError as exc:
@@ -174,8 +186,10 @@ def _upsert_relation(entry: dict, actors: dict[str, Actor], report: CatalogueLoa
         "start_precision": start_precision,
         "end_date": end,
         "end_precision": end_precision,
+        "countries": entry.get("countries") or [],
         "note": entry.get("note") or "",
         "references": entry.get("references") or [],
+        "catalogue": True,
     }
     relation = ActorRelation.objects.filter(
         source=source, target=target, type=entry["type"], start_date=start
@@ -184,8 +198,7 @@ def _upsert_relation(entry: dict, actors: dict[str, Actor], report: CatalogueLoa
         relation = ActorRelation(
             source=source, target=target, type=entry["type"], start_date=start, **values
         )
-        relation.full_clean()
-        relation.save()
-        report.relations_created += 1
+        _create(relation, report, "relations")
     else:
-        _save_if_changed(relation, values, report, "relations_updated")
+        _save_if_changed(relation, values, report, "relations")
+    return relation.pk

@@ -22,9 +22,9 @@ django.setup()
 
 from django.contrib.gis.geos import Point  # noqa: E402
 
-from incidents.reference.boundaries import read_boundaries  # noqa: E402
-from incidents.reference.gazetteer import read_geonames  # noqa: E402
-from incidents.reference.setup import BUILTIN_BOUNDARIES  # noqa: E402
+from incidents.geo.boundaries import read_boundaries  # noqa: E402
+from incidents.geo.gazetteer import read_geonames  # noqa: E402
+from incidents.geo.setup import BUILTIN_BOUNDARIES  # noqa: E402
 
 RESULT = ROOT / "bench" / "results" / "builtin_boundaries_accuracy.json"
 KM_PER_DEGREE = 111.0

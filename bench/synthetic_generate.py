@@ -154,7 +154,7 @@ def plausibility() -> dict:
 def timed_delete() -> dict:
     from django.db import connection
 
-    from incidents.synthetic import synthetic_incidents_delete
+    from incidents.sampledata.synthetic import synthetic_incidents_delete
 
     started = time.perf_counter()
     deleted = synthetic_incidents_delete()
@@ -172,7 +172,7 @@ def timed_delete() -> dict:
 def timed_generate(count: int, *, history: bool) -> dict:
     import pgtrigger
 
-    from incidents.synthetic import synthetic_incidents_generate
+    from incidents.sampledata.synthetic import synthetic_incidents_generate
 
     ignore = ("incidents.Incident:insert_insert", "incidents.IncidentActor:insert_insert")
     if history:
@@ -209,7 +209,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from incidents.reference.setup import reference_data_setup
+    from incidents.services import reference_data_setup
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

@@ -1,13 +1,10 @@
 """Selectors: the functions that read incidents. Querysets are shaped here, once."""
 
-import json
+from django.db.models import Prefetch, QuerySet
 
-from django.contrib.gis.geos import Polygon
-from django.core.cache import cache
-from django.db import connection
-from django.db.models import Count, Max, Prefetch, QuerySet
-
-from incidents.models import AdminArea, Claim, Incident, IncidentActor, ReferenceDataset, Status
+from incidents.filters import IncidentFilterSet
+from incidents.models import Claim, Incident, IncidentActor, Status
+from incidents.models.incident import ST_X, ST_Y
 
 MAP_LIMIT = 5000
 
@@ -47,31 +44,18 @@ def incident_detail(user, pk: int) -> Incident:
     )
 
 
-def parse_bbox(value: str | None) -> Polygon | None:
-    """'west,south,east,north' in degrees -> a polygon, or None; ValueError when malformed."""
-    if not value:
-        return None
-    try:
-        parts = [float(p) for p in value.split(",")]
-    except ValueError:
-        raise ValueError("bbox needs four numbers: west,south,east,north") from None
-    if len(parts) != 4:
-        raise ValueError("bbox needs four numbers: west,south,east,north")
-    west, south, east, north = parts
-    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise ValueError("bbox must be west,south,east,north within -180..180 and -90..90")
-    return Polygon.from_bbox((west, south, east, north))
-
-
-def incidents_for_map(user, bbox: Polygon | None = None, limit: int = MAP_LIMIT) -> dict:
-    """A GeoJSON FeatureCollection of the most recent incidents visible to `user` (in `bbox`),
-    at most `limit`, with `truncated` saying whether more matched."""
+def incidents_for_map(user, filters: dict | None = None, limit: int = MAP_LIMIT) -> list[tuple]:
+    """The most recent incidents visible to `user` that have a location and match `filters`
+    (query parameters of IncidentFilterSet, already validated), at most `limit` + 1 rows (one more
+    tells the caller the list was cut): (id, title, date_start, date_end, event_type,
+    sub_event_type, fatalities_best, status, origin, geo_precision, longitude, latitude)."""
     queryset = incidents_visible_to(user).filter(location__isnull=False)
-    if bbox is not None:
-        bbox.srid = 4326
-        queryset = queryset.filter(location__intersects=bbox)
-    rows = list(
-        queryset.order_by("-date_start", "-id").values_list(
+    if filters:
+        queryset = IncidentFilterSet(filters, queryset=queryset).qs
+    return list(
+        queryset.order_by("-date_start", "-id")
+        .annotate(lon=ST_X("location"), lat=ST_Y("location"))
+        .values_list(
             "id",
             "title",
             "date_start",
@@ -82,77 +66,7 @@ def incidents_for_map(user, bbox: Polygon | None = None, limit: int = MAP_LIMIT)
             "status",
             "origin",
             "geo_precision",
-            "location",
+            "lon",
+            "lat",
         )[: limit + 1]
     )
-    features = [
-        {
-            "type": "Feature",
-            "id": pk,
-            "geometry": {"type": "Point", "coordinates": [round(point.x, 5), round(point.y, 5)]},
-            "properties": {
-                "title": title,
-                "date_start": start.isoformat(),
-                "date_end": end.isoformat(),
-                "event_type": event_type,
-                "sub_event_type": sub_event_type,
-                "fatalities_best": fatalities,
-                "status": status,
-                "origin": origin,
-                "geo_precision": geo_precision,
-                "url": f"/incidents/{pk}/",
-            },
-        }
-        for (
-            pk,
-            title,
-            start,
-            end,
-            event_type,
-            sub_event_type,
-            fatalities,
-            status,
-            origin,
-            geo_precision,
-            point,
-        ) in rows[:limit]
-    ]
-    return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit}
-
-
-def basemap_geojson(levels: tuple[int, ...] = (0, 1)) -> str:
-    """Simplified country and admin1 outlines as GeoJSON text, built by PostGIS and cached until
-    the boundaries change: the offline base layer of every map."""
-    # Latest change and number of areas: a rename, a new shape or a removal all change the key.
-    state = AdminArea.objects.aggregate(latest=Max("updated_at"), count=Count("id"))
-    latest = state["latest"].isoformat() if state["latest"] else "none"
-    key = f"basemap:{','.join(map(str, levels))}:{state['count']}:{latest}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT json_build_object('type', 'FeatureCollection', 'features',
-                COALESCE(json_agg(json_build_object(
-                    'type', 'Feature', 'id', a.id,
-                    'geometry', ST_AsGeoJSON(a.geom_simplified, 4)::json,
-                    'properties', json_build_object('name', a.name_en, 'name_fr', a.name_fr,
-                                                    'code', a.code, 'level', a.level))
-                    ORDER BY a.level, a.id), '[]'::json))::text
-            FROM incidents_adminarea a WHERE a.level = ANY(%s)
-            """,
-            [list(levels)],
-        )
-        text = cursor.fetchone()[0]
-    cache.set(key, text, timeout=24 * 3600)
-    return text
-
-
-def data_sources() -> list[ReferenceDataset]:
-    """What reference data is loaded, with attribution, for the about page."""
-    return list(ReferenceDataset.objects.order_by("name"))
-
-
-def dumps(data) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)

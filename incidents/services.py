@@ -5,6 +5,13 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from actors.services import CATALOGUE_PATH, actor_catalogue_load, read_catalogue
+from config.db import analyze, immediate_constraints
+from config.loading import LoadReport
+from incidents.geo.datasets import ATTRIBUTION, Dataset, Log, dataset_load_if_changed
+from incidents.geo.services import places_rederive
+from incidents.geo.setup import geo_reference_setup
+
 
 @dataclass(frozen=True)
 class RederiveReport:
@@ -20,10 +27,7 @@ def admin_areas_rederive() -> RederiveReport:
     Setting the location to itself fires the derivation trigger; rows that would not change are
     not touched, so history and `updated_at` only record real changes.
     """
-    with connection.cursor() as cursor:
-        # Deferred foreign-key checks queued per row cost more than linearly in a bulk update;
-        # checking each row as it is written is the same guarantee, much faster.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with immediate_constraints(), connection.cursor() as cursor:
         cursor.execute(
             """
             UPDATE incidents_incident i SET location = i.location
@@ -35,18 +39,47 @@ def admin_areas_rederive() -> RederiveReport:
             """
         )
         incidents = cursor.rowcount
-        cursor.execute(
-            """
-            UPDATE incidents_place p SET point = p.point
-            FROM incidents_place q
-            CROSS JOIN LATERAL incidents_admin_areas_at(q.point) AS a
-            WHERE p.id = q.id
-              AND (q.admin1_id, q.admin2_id) IS DISTINCT FROM (a.admin1_id, a.admin2_id)
-            """
-        )
-        places = cursor.rowcount
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    return RederiveReport(incidents=incidents, places=places)
+    return RederiveReport(incidents=incidents, places=places_rederive())
+
+
+# Tables whose planner statistics a reference load changes (the synthetic generator's place
+# weighting, for one, is planned badly on the statistics of an empty gazetteer).
+REFERENCE_TABLES = (
+    "incidents_adminarea",
+    "incidents_adminareapart",
+    "incidents_place",
+    "incidents_placename",
+    "actors_actor",
+    "actors_actoralias",
+    "actors_actorrelation",
+)
+
+
+def _load_actor_catalogue(path) -> LoadReport:
+    return actor_catalogue_load(read_catalogue(path))
+
+
+def reference_data_setup(
+    *, reference_dir: str = "", download: bool = False, force: bool = False, log: Log = print
+) -> None:
+    """Loads the actor catalogue, boundaries and gazetteer from the best available source
+    (incidents.geo.setup says which), re-derives the admin areas of incidents and places after
+    boundaries changed, and refreshes the planner statistics of what was loaded."""
+    actors = dataset_load_if_changed(
+        Dataset("actors:catalogue", str(CATALOGUE_PATH), ATTRIBUTION["actors"]),
+        _load_actor_catalogue,
+        force=force,
+        log=log,
+    )
+    geo = geo_reference_setup(
+        reference_dir=reference_dir,
+        download=download,
+        force=force,
+        log=log,
+        after_boundaries=lambda report: admin_areas_rederive(),
+    )
+    if actors is not None or geo:
+        analyze(REFERENCE_TABLES)
 
 
 class WorkflowError(Exception):

@@ -47,7 +47,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(scope="session")
 def builtin_reference(django_db_setup, django_db_blocker):
     """The actor catalogue and the built-in boundaries and gazetteer, committed once."""
-    from incidents.reference.setup import reference_data_setup
+    from incidents.services import reference_data_setup
 
     with django_db_blocker.unblock():
         reference_data_setup(reference_dir="", log=lambda _: None)
@@ -61,7 +61,7 @@ def reference_data(db, builtin_reference):
 @pytest.fixture
 def committed_reference_data(transactional_db):
     """For transactional tests (they empty the database afterwards): load the built-in set."""
-    from incidents.reference.setup import reference_data_setup
+    from incidents.services import reference_data_setup
 
     reference_data_setup(reference_dir="", log=lambda _: None)
 

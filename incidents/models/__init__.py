@@ -1,6 +1,6 @@
 """The incidents domain model; one module per part (see each module's docstring)."""
 
-from incidents.models.geography import (
+from incidents.geo.models import (
     AdminArea,
     AdminAreaPart,
     AdminLevel,

@@ -12,7 +12,7 @@ from django.db.models.lookups import Range
 from django.utils.translation import gettext_lazy as _
 
 from config.triggers import touch_updated_at
-from incidents.models.geography import AdminArea, Place
+from incidents.geo.models import AdminArea, Place
 from incidents.taxonomy import EventType, SubEventType, sub_event_types_of
 
 

@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 
 from config.history import AttributedCommand
 from incidents.models import Status
-from incidents.synthetic import SyntheticDataError, synthetic_incidents_generate
+from incidents.sampledata.synthetic import SyntheticDataError, synthetic_incidents_generate
 
 
 def _date(value: str) -> date:

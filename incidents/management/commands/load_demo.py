@@ -1,8 +1,8 @@
 from django.core.management.base import CommandError
 
 from config.history import AttributedCommand
-from incidents.demo import demo_load
 from incidents.models import Incident, Origin, Place
+from incidents.sampledata.demo import demo_load
 
 
 class Command(AttributedCommand):
@@ -36,6 +36,6 @@ class Command(AttributedCommand):
             return
         if not Place.objects.exists():
             raise CommandError("no gazetteer loaded: run manage.py setup_reference_data first")
-        from incidents.synthetic import synthetic_incidents_generate
+        from incidents.sampledata.synthetic import synthetic_incidents_generate
 
         self.stdout.write(str(synthetic_incidents_generate(synthetic, seed=seed)))

@@ -1,16 +1,16 @@
 from django.core.management.base import CommandError
 
 from config.history import AttributedCommand
-from incidents.models import PlaceSource
-from incidents.reference.fetch import ReferenceDataError, fingerprint, local_copy
-from incidents.reference.gazetteer import GazetteerLoadReport, gazetteer_load, read_geonames
-from incidents.reference.setup import ATTRIBUTION, Dataset, record_dataset
+from incidents.geo.datasets import ATTRIBUTION, Dataset, dataset_load_if_changed
+from incidents.geo.fetch import ReferenceDataError
+from incidents.geo.setup import load_geonames_file
 
 
 class Command(AttributedCommand):
     help = (
         "Load GeoNames per-country dumps (CC.txt or CC.zip, as published at "
-        "download.geonames.org/export/dump/) from files or URLs into the gazetteer. Idempotent."
+        "download.geonames.org/export/dump/) from files or URLs into the gazetteer. Idempotent: "
+        "a dump already loaded is skipped unless --force."
     )
 
     def add_arguments(self, parser):
@@ -18,26 +18,22 @@ class Command(AttributedCommand):
         parser.add_argument(
             "--no-prune", action="store_true", help="keep stored places that the dump no longer has"
         )
+        parser.add_argument(
+            "--force", action="store_true", help="load even when the dump is already loaded"
+        )
 
-    def handle(self, *args, sources, no_prune, **options):
+    def handle(self, *args, sources, no_prune, force, **options):
         for source in sources:
-            report = GazetteerLoadReport()
+            dataset = Dataset(f"gazetteer:file:{source}"[:100], source, ATTRIBUTION["geonames"])
+
+            def load(path, dataset=dataset):
+                report = load_geonames_file(path, prune=not no_prune)
+                dataset.name = f"gazetteer:geonames:{','.join(report.scope)}"
+                return report
+
             try:
-                with local_copy(source) as path:
-                    rows = read_geonames(path, report)
-                    gazetteer_load(
-                        rows, source=PlaceSource.GEONAMES, prune=not no_prune, report=report
-                    )
-                    for country in report.countries:
-                        record_dataset(
-                            Dataset(
-                                f"gazetteer:geonames:{country}", source, ATTRIBUTION["geonames"]
-                            ),
-                            fingerprint(path),
-                            report.rows,
-                        )
+                dataset_load_if_changed(
+                    dataset, load, force=force, log=self.stdout.write, warn=self.stderr.write
+                )
             except ReferenceDataError as exc:
                 raise CommandError(str(exc)) from exc
-            for error in report.errors:
-                self.stderr.write(f"skipped: {error}")
-            self.stdout.write(f"{source}: {report}")

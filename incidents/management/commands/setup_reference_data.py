@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from config.history import AttributedCommand
-from incidents.reference.fetch import ReferenceDataError
-from incidents.reference.setup import reference_data_setup
+from incidents.geo.fetch import ReferenceDataError
+from incidents.services import reference_data_setup
 
 
 class Command(AttributedCommand):

@@ -8,7 +8,7 @@ from django.db import connection
 
 from actors.models import Actor, ActorAlias, ActorRelation
 from actors.names import normalise_name
-from actors.selectors import actor_ids_with_members, actors_matching_name
+from actors.selectors import actors_matching_name
 from actors.services import actor_catalogue_load, read_catalogue
 
 pytestmark = pytest.mark.django_db
@@ -100,20 +100,6 @@ def test_aliases_are_normalised_by_the_database_like_python_does(catalogue):
             assert cursor.fetchone()[0] == normalise_name(sample), sample
     alias = ActorAlias.objects.filter(actor__slug="jnim").first()
     assert alias.normalised == normalise_name(alias.name)
-
-
-def test_incidents_by_jnim_include_its_member_groups(catalogue):
-    jnim = Actor.objects.get(slug="jnim")
-    group = slugs(actor_ids_with_members([jnim.pk]))
-    assert {"jnim", "ansar-dine", "al-mourabitoun", "katiba-macina"} <= group
-    assert "isgs" not in group
-    before_merger = slugs(actor_ids_with_members([jnim.pk], on=date(2016, 1, 1)))
-    assert before_merger == {"jnim"}
-
-
-def test_issp_includes_its_former_name(catalogue):
-    issp = Actor.objects.get(slug="issp")
-    assert "isgs" in slugs(actor_ids_with_members([issp.pk]))
 
 
 def test_loading_the_catalogue_twice_changes_nothing(catalogue):

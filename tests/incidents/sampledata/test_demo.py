@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from incidents.demo import demo_load
 from incidents.models import Claim, Incident, Origin, Status
+from incidents.sampledata.demo import demo_load
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_demo_lands_in_the_right_regions_and_cercles_with_published_boundaries(d
             "needs the real reference files: set REFERENCE_DATA_DIR to a folder like ../shared/data"
         )
     from actors.services import actor_catalogue_load, read_catalogue
-    from incidents.reference.boundaries import boundaries_load, read_boundaries
+    from incidents.geo.boundaries import boundaries_load, read_boundaries
 
     actor_catalogue_load(read_catalogue())
     boundaries_load(read_boundaries(base))

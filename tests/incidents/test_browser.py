@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from incidents.demo import demo_load
+from incidents.sampledata.demo import demo_load
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,6 @@ only fields that differ from the file are written, so a second load changes noth
 """
 
 import json
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from actors.models import Actor
+from config.loading import LoadReport, save_changed
 from incidents.models import (
     CivilianHarmReport,
     Claim,
@@ -30,28 +30,8 @@ from incidents.models import (
 DEMO_PATH = Path(__file__).resolve().parent / "demo_incidents.json"
 
 
-@dataclass
-class DemoLoadReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    def __str__(self) -> str:
-        return (
-            f"demo incidents: {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged"
-        )
-
-
 def _sync(obj, values: dict) -> bool:
-    """Sets the fields of `values` that differ and saves them; returns whether anything changed."""
-    changed = [key for key, value in values.items() if getattr(obj, key) != value]
-    if changed:
-        for key in changed:
-            setattr(obj, key, values[key])
-        obj.full_clean()
-        obj.save(update_fields=changed)
-    return bool(changed)
+    return bool(save_changed(obj, values))
 
 
 def _create(model, **values):
@@ -76,20 +56,15 @@ def _delete_all(stale: list) -> bool:
 
 
 @transaction.atomic
-def demo_load(path: Path = DEMO_PATH) -> DemoLoadReport:
+def demo_load(path: Path = DEMO_PATH) -> LoadReport:
     """Creates or updates the demo incidents from `path`."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     actors = {a.slug: a for a in Actor.objects.all()}
-    report = DemoLoadReport()
+    report = LoadReport(kind="incident", label="demo incidents", rows=len(data["incidents"]))
     with pghistory.context(command="load_demo"):
         for entry in data["incidents"]:
             created, changed = _upsert_incident(entry, actors)
-            if created:
-                report.created += 1
-            elif changed:
-                report.updated += 1
-            else:
-                report.unchanged += 1
+            report.add("created" if created else "updated" if changed else "unchanged")
     return report
 
 

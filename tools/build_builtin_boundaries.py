@@ -1,18 +1,18 @@
 #!/usr/bin/env python3
-"""Build the offline-fallback boundaries (boundaries.geojson) from shared arcs.
+"""Build the offline-fallback boundaries (incidents/geo/builtin/boundaries.geojson) from shared arcs.
 
 DEV-ONLY TOOL. The Sahel Incident Monitor itself does NOT depend on shapely and
 never runs this script; it only loads the generated boundaries.geojson.  Run it
 by hand after editing boundaries_arcs.json, from the repository root:
 
     python3 -m venv /tmp/bvenv && /tmp/bvenv/bin/pip install shapely
-    /tmp/bvenv/bin/python incidents/reference/builtin/build_boundaries.py
+    /tmp/bvenv/bin/python tools/build_builtin_boundaries.py
 
 Options:
-    --arcs PATH     source file (default: boundaries_arcs.json next to this script)
-    --out PATH      output GeoJSON (default: boundaries.geojson next to this script)
+    --arcs PATH     source file (default: incidents/geo/builtin/boundaries_arcs.json)
+    --out PATH      output GeoJSON (default: incidents/geo/builtin/boundaries.geojson)
     --places PATH   GeoNames-format places file to cross-check
-                    (default: places.tsv next to this script, if present)
+                    (default: incidents/geo/builtin/places.tsv, if present)
     --check-only    run every check but do not write the GeoJSON
     --verbose       list the safety margin of every checkpoint
 
@@ -58,7 +58,10 @@ except ImportError:  # pragma: no cover - dev tool
 if int(shapely.__version__.split(".")[0]) < 2:  # pragma: no cover - dev tool
     sys.exit("shapely >= 2.0 is required (found %s)" % shapely.__version__)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The built-in set this tool writes, in the app package that loads it.
+HERE = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "incidents", "geo", "builtin"
+)
 COUNTRY_CODES = ("ML", "BF", "NE")
 ROUND = 5  # decimals in the output
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from django.contrib.gis.geos import GEOSGeometry, Point
 
-from incidents.reference.boundaries import read_boundaries
-from incidents.reference.gazetteer import read_geonames
-from incidents.reference.setup import BUILTIN_BOUNDARIES, BUILTIN_PLACES
+from incidents.geo.boundaries import read_boundaries
+from incidents.geo.gazetteer import read_geonames
+from incidents.geo.setup import BUILTIN_BOUNDARIES, BUILTIN_PLACES
 
 
 @pytest.fixture(scope="module")

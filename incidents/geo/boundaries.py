@@ -13,39 +13,24 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
 from django.db import connection, transaction
 
-from incidents.models import AdminArea, BoundarySource
-from incidents.reference.fetch import ReferenceDataError
+from config.loading import LoadReport
+from incidents.geo.countries import BY_ISO3, SAHEL_COUNTRIES
+from incidents.geo.fetch import ReferenceDataError
+from incidents.geo.models import AdminArea, BoundarySource
 
 logger = logging.getLogger(__name__)
 
-SAHEL_COUNTRIES = ("ML", "BF", "NE")
 WGS84_CRS_NAMES = {
     "urn:ogc:def:crs:OGC:1.3:CRS84",
     "urn:ogc:def:crs:OGC::CRS84",
     "urn:ogc:def:crs:EPSG::4326",
     "EPSG:4326",
-}
-ISO3_TO_ISO2 = {
-    "MLI": "ML",
-    "BFA": "BF",
-    "NER": "NE",
-    "MRT": "MR",
-    "SEN": "SN",
-    "GIN": "GN",
-    "CIV": "CI",
-    "GHA": "GH",
-    "TGO": "TG",
-    "BEN": "BJ",
-    "NGA": "NG",
-    "TCD": "TD",
-    "DZA": "DZ",
-    "LBY": "LY",
 }
 WOF_LEVELS = {"country": 0, "region": 1, "county": 2}
 
@@ -66,33 +51,16 @@ class BoundaryFeature:
     geom: MultiPolygon
 
 
-@dataclass
-class BoundaryLoadReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    skipped: int = 0
-    warnings: list[str] = field(default_factory=list)
-    by_level: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated or self.removed)
-
-    def __str__(self) -> str:
-        levels = ", ".join(f"{k}: {v}" for k, v in sorted(self.by_level.items()))
-        return (
-            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.removed} removed, {self.skipped} skipped ({levels})"
-        )
+def boundary_report() -> LoadReport:
+    """A report of a boundary load: counts of admin areas, and one count per country and level."""
+    return LoadReport(kind="area")
 
 
 def read_boundaries(
-    path: Path, countries: Iterable[str] = SAHEL_COUNTRIES, report: BoundaryLoadReport | None = None
+    path: Path, countries: Iterable[str] = SAHEL_COUNTRIES, report: LoadReport | None = None
 ) -> list[BoundaryFeature]:
     """Every admin area in `path` (file or folder) for `countries`, whatever its format."""
-    report = report if report is not None else BoundaryLoadReport()
+    report = report if report is not None else boundary_report()
     wanted = {c.upper() for c in countries}
     files = (
         sorted(path.rglob("*.geojson")) + sorted(path.rglob("*.json")) if path.is_dir() else [path]
@@ -107,11 +75,11 @@ def read_boundaries(
             except NotLongitudeLatitude as exc:
                 raise NotLongitudeLatitude(f"{file}: {exc}") from exc
             except ReferenceDataError as exc:
-                report.skipped += 1
+                report.add("skipped")
                 report.warnings.append(f"{file.name}: {exc}")
                 continue
             if feature is None:
-                report.skipped += 1
+                report.add("skipped")
                 continue
             if feature.country_code in wanted:
                 features.append(feature)
@@ -209,10 +177,10 @@ def _parse_geoboundaries(p: dict):
     if shape_type not in {"ADM0", "ADM1", "ADM2"}:
         return None
     iso3 = str(p["shapegroup"]).upper()
-    if iso3 not in ISO3_TO_ISO2:
+    if iso3 not in BY_ISO3:
         raise ReferenceDataError(f"geoBoundaries country {iso3} is not one the project knows")
     level = int(shape_type[-1])
-    country = ISO3_TO_ISO2[iso3]
+    country = BY_ISO3[iso3].iso2
     code = country if level == 0 else (p.get("shapeiso") or p.get("shapeid"))
     name = p.get("shapename") or code
     return level, country, code, name, name, BoundarySource.GEOBOUNDARIES, p.get("shapeid") or code
@@ -289,7 +257,7 @@ def _polygons(geom) -> list[Polygon]:
     return []
 
 
-def _with_unique_codes(features: list[BoundaryFeature], report: BoundaryLoadReport):
+def _with_unique_codes(features: list[BoundaryFeature], report: LoadReport):
     seen: dict[tuple[int, str], int] = defaultdict(int)
     for f in features:
         seen[(f.level, f.code)] += 1
@@ -304,21 +272,21 @@ def _with_unique_codes(features: list[BoundaryFeature], report: BoundaryLoadRepo
 
 @transaction.atomic
 def boundaries_load(
-    features: list[BoundaryFeature], *, prune: bool = True, report: BoundaryLoadReport | None = None
-) -> BoundaryLoadReport:
+    features: list[BoundaryFeature], *, prune: bool = True, report: LoadReport | None = None
+) -> LoadReport:
     """Upserts the areas by (level, code), writing only what changed; with `prune`, removes the
-    areas of each (country, level) loaded that the new set does not have; links parents; and
-    re-derives the admin areas of incidents and places if anything changed."""
-    from incidents.services import admin_areas_rederive
+    areas of each (country, level) loaded that the new set does not have; links parents.
 
-    report = report if report is not None else BoundaryLoadReport()
+    Incidents and places are not re-derived here: whoever runs the load does it afterwards
+    (incidents.services.admin_areas_rederive), when the report says something changed.
+    """
+    report = report if report is not None else boundary_report()
     existing = {(a.level, a.code): a for a in AdminArea.objects.all()}
     loaded: dict[tuple[str, int], set[str]] = defaultdict(set)
     for f in features:
         loaded[(f.country_code, f.level)].add(f.code)
-        report.by_level[f"{f.country_code}/adm{f.level}"] = (
-            report.by_level.get(f"{f.country_code}/adm{f.level}", 0) + 1
-        )
+        report.breakdown[f"{f.country_code}/adm{f.level}"] += 1
+        report.rows += 1
         area = existing.get((f.level, f.code))
         values = {
             "country_code": f.country_code,
@@ -329,7 +297,7 @@ def boundaries_load(
         }
         if area is None:
             AdminArea.objects.create(level=f.level, code=f.code, geom=f.geom, **values)
-            report.created += 1
+            report.add("created")
             continue
         changed = [k for k, v in values.items() if getattr(area, k) != v]
         if not area.geom.equals_exact(f.geom, tolerance=0):
@@ -340,19 +308,17 @@ def boundaries_load(
                 if key != "geom":
                     setattr(area, key, values[key])
             area.save(update_fields=changed)
-            report.updated += 1
+            report.add("updated")
         else:
-            report.unchanged += 1
+            report.add("unchanged")
     if prune:
         for (country, level), codes in loaded.items():
             stale = AdminArea.objects.filter(country_code=country, level=level).exclude(
                 code__in=codes
             )
-            report.removed += stale.count()
+            report.add("removed", n=stale.count())
             stale.delete()
     _link_parents()
-    if report.changed:
-        admin_areas_rederive()
     return report
 
 

@@ -30,6 +30,10 @@ from django.db import connection, transaction
 
 from actors.models import Actor
 from actors.services import read_catalogue
+from incidents.geo import setup as reference_setup
+from incidents.geo.fetch import Offline, fingerprint, local_copy
+from incidents.geo.gazetteer import gazetteer_load, read_geonames
+from incidents.geo.selectors import basemap_geojson
 from incidents.models import (
     AdminArea,
     AdminAreaPart,
@@ -39,15 +43,11 @@ from incidents.models import (
     PlaceSource,
     ReferenceDataset,
 )
-from incidents.reference import setup as reference_setup
-from incidents.reference.fetch import Offline, fingerprint, local_copy
-from incidents.reference.gazetteer import gazetteer_load, read_geonames
-from incidents.selectors import basemap_geojson
 from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "reference"
+FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "reference"
 DATA = FIXTURES / "data"
 WOF = DATA / "boundaries" / "wof"
 BOUNDARIES = FIXTURES / "boundaries"
@@ -103,12 +103,14 @@ def run(command: str, *args, **options) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def load_boundaries(*sources, **options) -> str:
-    return run("load_boundaries", *sources, **options)[0]
+def load_boundaries(*sources, force=True, **options) -> str:
+    """The command, made to load even a file it already loaded (the loader's own idempotency is
+    what these tests pin; the command's skip of known files has tests of its own)."""
+    return run("load_boundaries", *sources, force=force, **options)[0]
 
 
-def load_gazetteer(*sources, **options) -> str:
-    return run("load_gazetteer", *sources, **options)[0]
+def load_gazetteer(*sources, force=True, **options) -> str:
+    return run("load_gazetteer", *sources, force=force, **options)[0]
 
 
 def area(code: str) -> AdminArea:
@@ -647,8 +649,23 @@ def test_loading_the_same_dump_twice_changes_nothing():
 
     out = load_gazetteer(ML_DUMP)
 
-    assert "7 places (ML): 0 created, 0 updated, 7 unchanged, 0 removed; names +0 -0" in out
+    assert "7 places (ML): 0 created, 0 updated, 7 unchanged, 0 removed; names +0 ~0 -0" in out
     assert places_snapshot() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_commands_skip_a_file_already_loaded_unless_forced():
+    load_boundaries(WOF, force=False)
+    load_gazetteer(ML_DUMP, force=False)
+    before = areas_snapshot(), places_snapshot()
+
+    boundaries = load_boundaries(WOF, force=False)
+    gazetteer = load_gazetteer(ML_DUMP, force=False)
+
+    assert f"unchanged (8 rows from {WOF})" in boundaries
+    assert f"unchanged (7 rows from {ML_DUMP})" in gazetteer
+    assert (areas_snapshot(), places_snapshot()) == before
+    assert "8 unchanged" in load_boundaries(WOF, force=True)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -664,7 +681,7 @@ def test_a_changed_row_updates_its_place_and_names_in_place(tmp_path):
 
     out = load_gazetteer(write_dump(tmp_path / "ML.txt", newer))
 
-    assert "0 created, 1 updated, 6 unchanged, 0 removed; names +1 -1" in out
+    assert "0 created, 1 updated, 6 unchanged, 0 removed; names +1 ~0 -1" in out
     assert place("900000003").pk == bandiagara_id
     assert place("900000003").population == 20000
     assert names_of("900000003") == {"Bandiagara": True, "Bandiagara Cercle": False}
@@ -675,9 +692,9 @@ def test_malformed_lines_are_skipped_and_reported():
 
     assert set(Place.objects.values_list("source_id", flat=True)) == {"900000001", "900000003"}
     assert "3 unreadable lines skipped" in out
-    assert "skipped: ML.txt line 2: expected 19 tab-separated columns, found 18" in err
-    assert "skipped: ML.txt line 3: could not convert string to float: '13,4317'" in err
-    assert "skipped: ML.txt line 4: coordinates out of range (97.5, -6.9986)" in err
+    assert "warning: ML.txt line 2: expected 19 tab-separated columns, found 18" in err
+    assert "warning: ML.txt line 3: could not convert string to float: '13,4317'" in err
+    assert "warning: ML.txt line 4: coordinates out of range (97.5, -6.9986)" in err
 
 
 def test_a_file_with_no_valid_line_is_refused_and_changes_nothing():

@@ -18,10 +18,10 @@ from django.db.models import Count, F, Q
 
 from actors.models import Actor
 from actors.services import actor_catalogue_load, read_catalogue
+from incidents.geo.boundaries import boundaries_load, read_boundaries
+from incidents.geo.gazetteer import gazetteer_load, read_geonames
 from incidents.models import Incident, IncidentActor, Origin, ParticipantRole, Place, Status
-from incidents.reference.boundaries import boundaries_load, read_boundaries
-from incidents.reference.gazetteer import gazetteer_load, read_geonames
-from incidents.synthetic import (
+from incidents.sampledata.synthetic import (
     SYNTHETIC_TAG,
     TITLE_PREFIX,
     SyntheticDataError,
@@ -31,7 +31,7 @@ from incidents.synthetic import (
 )
 from incidents.taxonomy import EventType, event_type_of
 
-BUILTIN = Path(settings.BASE_DIR) / "incidents" / "reference" / "builtin"
+BUILTIN = Path(settings.BASE_DIR) / "incidents" / "geo" / "builtin"
 COUNT = 2000
 SEED = 7
 START, END = date(2012, 1, 1), date(2025, 6, 30)

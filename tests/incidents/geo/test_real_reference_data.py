@@ -12,8 +12,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from incidents.geo.setup import load_boundary_file, load_geonames_file
 from incidents.models import AdminArea, Place, PlaceName, ReferenceDataset
-from incidents.reference.setup import load_boundary_file, load_geonames_file, reference_data_setup
+from incidents.services import reference_data_setup
 
 COUNTRIES = ("ML", "BF", "NE")
 NEEDS = "needs the real reference files: set REFERENCE_DATA_DIR to a folder like ../shared/data"

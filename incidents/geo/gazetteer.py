@@ -12,15 +12,16 @@ import io
 import logging
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from django.db import connection, transaction
 
 from actors.names import normalise_name
-from incidents.models import PlaceSource
-from incidents.reference.fetch import ReferenceDataError
+from config.loading import LoadReport
+from incidents.geo.fetch import ReferenceDataError
+from incidents.geo.models import Place, PlaceSource
 
 logger = logging.getLogger(__name__)
 
@@ -46,37 +47,13 @@ class PlaceRow:
     modified_on: date | None
 
 
-@dataclass
-class GazetteerLoadReport:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    names_added: int = 0
-    names_removed: int = 0
-    superseded: int = 0
-    bad_lines: int = 0
-    errors: list[str] = field(default_factory=list)
-    countries: list[str] = field(default_factory=list)
+UNREADABLE = "unreadable lines skipped"
+SUPERSEDED = "older records skipped (a newer dump has them)"
 
-    @property
-    def changed(self) -> bool:
-        return bool(
-            self.created or self.updated or self.removed or self.names_added or self.names_removed
-        )
 
-    def __str__(self) -> str:
-        text = (
-            f"{self.rows} places ({', '.join(self.countries)}): {self.created} created, "
-            f"{self.updated} updated, {self.unchanged} unchanged, {self.removed} removed; "
-            f"names +{self.names_added} -{self.names_removed}"
-        )
-        if self.superseded:
-            text += f"; {self.superseded} older records skipped (a newer dump has them)"
-        if self.bad_lines:
-            text += f"; {self.bad_lines} unreadable lines skipped"
-        return text
+def gazetteer_report() -> LoadReport:
+    """A report of a gazetteer load: counts of places, and of their names."""
+    return LoadReport(kind="place")
 
 
 def _lines(path: Path) -> Iterator[str]:
@@ -97,9 +74,9 @@ def _lines(path: Path) -> Iterator[str]:
         yield from handle
 
 
-def read_geonames(path: Path, report: GazetteerLoadReport | None = None) -> list[PlaceRow]:
+def read_geonames(path: Path, report: LoadReport | None = None) -> list[PlaceRow]:
     """Parses a GeoNames dump; unreadable lines are counted and the first few described."""
-    report = report if report is not None else GazetteerLoadReport()
+    report = report if report is not None else gazetteer_report()
     rows = []
     try:
         for number, line in enumerate(_lines(path), start=1):
@@ -109,13 +86,13 @@ def read_geonames(path: Path, report: GazetteerLoadReport | None = None) -> list
             try:
                 rows.append(_parse_line(line))
             except ValueError as exc:
-                report.bad_lines += 1
-                if len(report.errors) < MAX_REPORTED_ERRORS:
-                    report.errors.append(f"{path.name} line {number}: {exc}")
+                report.add(UNREADABLE)
+                if report.count(UNREADABLE) <= MAX_REPORTED_ERRORS:
+                    report.warnings.append(f"{path.name} line {number}: {exc}")
     except UnicodeDecodeError as exc:
         raise ReferenceDataError(f"{path}: not UTF-8 text ({exc})") from exc
     if not rows:
-        detail = f" ({report.errors[0]})" if report.errors else ""
+        detail = f" ({report.warnings[0]})" if report.warnings else ""
         raise ReferenceDataError(f"{path}: no place in GeoNames dump format{detail}")
     return rows
 
@@ -149,6 +126,19 @@ def _parse_line(line: str) -> PlaceRow:
         population=int(cols[14]) if cols[14].strip() else 0,
         modified_on=modified,
     )
+
+
+def _not_referenced(alias: str) -> str:
+    """SQL: the place `alias` is not referred to by any other table (incidents, say), found from
+    the model's reverse relations so that the gazetteer need not know who refers to places."""
+    checks = [
+        f"NOT EXISTS (SELECT 1 FROM {rel.related_model._meta.db_table} r "
+        f"WHERE r.{rel.field.column} = {alias}.id)"
+        for rel in Place._meta.related_objects
+        if rel.related_model._meta.db_table != "incidents_placename"
+        and not rel.related_model._meta.db_table.endswith("event")
+    ]
+    return " AND ".join(checks) or "true"
 
 
 def _names_of(row: PlaceRow) -> list[tuple[str, bool]]:
@@ -187,15 +177,16 @@ def gazetteer_load(
     *,
     source: str = PlaceSource.GEONAMES,
     prune: bool = True,
-    report: GazetteerLoadReport | None = None,
-) -> GazetteerLoadReport:
+    report: LoadReport | None = None,
+) -> LoadReport:
     """Upserts `rows` as places of `source`. With `prune`, removes this source's places of the
     same countries that the dump no longer has (unless an incident refers to them). Loading real
     GeoNames data for a country retires the built-in places of that country the same way."""
-    report = report if report is not None else GazetteerLoadReport()
+    report = report if report is not None else gazetteer_report()
     report.rows = len(rows)
     countries = sorted({r.country_code for r in rows})
-    report.countries = countries
+    report.scope = countries
+    report.label = f"{len(rows)} places ({', '.join(countries)})"
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -218,7 +209,7 @@ def gazetteer_load(
         ) as copy:
             for r in rows:
                 if r.source_id in seen_ids:
-                    report.bad_lines += 1
+                    report.add(UNREADABLE)
                     continue
                 seen_ids.add(r.source_id)
                 copy.write_row(
@@ -258,7 +249,8 @@ def gazetteer_load(
             [source],
         )
         cursor.execute("SELECT count(*) FROM stage_place WHERE superseded")
-        report.superseded = cursor.fetchone()[0]
+        superseded = cursor.fetchone()[0]
+        report.add(SUPERSEDED, n=superseded)
         cursor.execute(
             f"""
             INSERT INTO incidents_place (source, source_id, {", ".join(PLACE_FIELDS)})
@@ -275,9 +267,10 @@ def gazetteer_load(
             [source],
         )
         results = [inserted for (inserted,) in cursor.fetchall()]
-        report.created = sum(results)
-        report.updated = len(results) - report.created
-        report.unchanged = len(seen_ids) - report.superseded - len(results)
+        created = sum(results)
+        report.add("created", n=created)
+        report.add("updated", n=len(results) - created)
+        report.add("unchanged", n=len(seen_ids) - superseded - len(results))
 
         retire = []
         if prune:
@@ -296,7 +289,7 @@ def gazetteer_load(
                 WITH gone AS (
                     SELECT p.id FROM incidents_place p
                     WHERE {condition} AND p.country_code = ANY(%s)
-                      AND NOT EXISTS (SELECT 1 FROM incidents_incident i WHERE i.place_id = p.id)
+                      AND {_not_referenced("p")}
                 ), names AS (
                     DELETE FROM incidents_placename n USING gone WHERE n.place_id = gone.id
                 )
@@ -304,7 +297,7 @@ def gazetteer_load(
                 """,
                 [*params, countries],
             )
-            report.removed += cursor.rowcount
+            report.add("removed", n=cursor.rowcount)
 
         cursor.execute(
             """
@@ -317,7 +310,7 @@ def gazetteer_load(
             """,
             [source],
         )
-        report.names_added = sum(1 for (inserted,) in cursor.fetchall() if inserted)
+        report.add("created", "names", n=sum(1 for (inserted,) in cursor.fetchall() if inserted))
         cursor.execute(
             """
             DELETE FROM incidents_placename pn
@@ -328,5 +321,5 @@ def gazetteer_load(
             """,
             [source],
         )
-        report.names_removed = cursor.rowcount
+        report.add("removed", "names", n=cursor.rowcount)
     return report
