@@ -11,6 +11,11 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR, CACHES, DATABASES, REDIS_URL, env_str
 
 CHECKOUT_ID = hashlib.sha1(str(BASE_DIR).encode(), usedforsecurity=False).hexdigest()[:8]
+# Two runs in one checkout at once (a developer's and a helper's) need their own database and
+# queue too: TEST_RUN_ID names one.
+RUN_ID = "".join(ch for ch in env_str("TEST_RUN_ID", "").lower() if ch.isalnum())[:20]
+if RUN_ID:
+    CHECKOUT_ID = f"{CHECKOUT_ID}_{RUN_ID}"
 
 
 def _redis_db(url: str, db: int) -> str:
