@@ -1,13 +1,15 @@
 """Name normalisation for matching: case-, accent- and punctuation-insensitive.
 
-The rule lives in the database as the IMMUTABLE SQL function `sahel_normalise(text)` (created by
-actors/migrations/0001), so that generated columns, indexes and queries all use the same one.
+The rule lives in the database as the IMMUTABLE SQL function `sahel_normalise(text)`
+(actors/sql/normalise.sql, applied by actors/migrations/0001), so that generated columns, indexes
+and queries all use the same one.
 `normalise_name` is its Python twin for code that works on text before it reaches the database;
 a test pins the two to the same results.
 """
 
 import re
 import unicodedata
+from pathlib import Path
 
 from django.db.models import CharField, Func
 
@@ -15,22 +17,10 @@ from django.db.models import CharField, Func
 APOSTROPHES = "'’‘`ʿʾ´"
 PUNCTUATION = '-‐‑‒–—_.,;:!?/\\()[]{}"«»“”„&+*#@|~^<>=%$'
 
-# The SQL twin. unaccent is only STABLE because its dictionary could change; we pin the
-# dictionary by name, which makes the wrapper safe to declare IMMUTABLE (a common idiom).
-# unaccent runs before lower(): in a database with the C locale lower() leaves 'É' alone.
-_SQL_APOSTROPHES = APOSTROPHES.replace("'", "''")
-_SQL_PUNCTUATION = re.escape(PUNCTUATION).replace("'", "''")
-CREATE_NORMALISE_FUNCTION = f"""
-CREATE EXTENSION IF NOT EXISTS unaccent;
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE OR REPLACE FUNCTION sahel_normalise(value text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT btrim(regexp_replace(
-    translate(lower(public.unaccent('public.unaccent'::regdictionary, value)),
-              '{_SQL_APOSTROPHES}', ''),
-    '[\\s{_SQL_PUNCTUATION}]+', ' ', 'g'))
-$$;
-"""
+# The SQL twin, in actors/sql/normalise.sql (applied by migrations).
+CREATE_NORMALISE_FUNCTION = (Path(__file__).resolve().parent / "sql" / "normalise.sql").read_text(
+    encoding="utf-8"
+)
 DROP_NORMALISE_FUNCTION = "DROP FUNCTION IF EXISTS sahel_normalise(text);"
 
 _APOSTROPHE_TABLE = str.maketrans("", "", APOSTROPHES)

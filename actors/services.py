@@ -202,3 +202,33 @@ def _upsert_relation(entry: dict, actors: dict[str, Actor], report: LoadReport) 
     else:
         _save_if_changed(relation, values, report, "relations")
     return relation.pk
+
+
+def actor_resolve_or_create(
+    name: str, *, on: date | None, kind: str, alias_kind: str, note: str
+) -> Actor:
+    """The actor a dataset's name means on `on` (by any alias valid then); when no alias
+    matches, a new actor under that name, with the name as its alias and `note` saying where it
+    came from, for an editor to merge or complete. Raises CatalogueError when the name is
+    ambiguous (it means several actors then)."""
+    from django.utils.text import slugify
+
+    from actors.selectors import actors_matching_name
+
+    found = list(actors_matching_name(name, on=on)[:2])
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise CatalogueError(f"the actor name {name!r} matches several actors on {on}")
+    base = slugify(name)[:70] or "actor"
+    slug, n = base, 1
+    while Actor.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    actor = Actor(slug=slug, name=name[:200], kind=kind, description=note)
+    actor.full_clean()
+    actor.save()
+    alias = ActorAlias(actor=actor, name=name[:250], kind=alias_kind)
+    alias.full_clean(exclude=["normalised"])
+    alias.save()
+    return actor

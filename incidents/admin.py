@@ -11,6 +11,7 @@ from leaflet.admin import LeafletGeoAdmin
 
 from incidents import services
 from incidents.models import (
+    AcledEvent,
     AdminArea,
     AdminAreaPart,
     CivilianHarmReport,
@@ -21,11 +22,28 @@ from incidents.models import (
     PlaceName,
     ReferenceDataset,
     Source,
+    UcdpEvent,
     Victim,
 )
+from incidents.models.incident import Attributed
 
 PERSONAL_DATA_PERMISSION = "incidents.view_personal_data"
-PERSONAL_FIELDS = {Victim: ("name", "notes"), Source: ("informant",)}
+PERSONAL_FIELDS = {Victim: ("name", "notes", "injury"), Source: ("informant",)}
+
+
+def estimate_rows(*prefixes: str) -> tuple[tuple[str, str, str], ...]:
+    return tuple((f"{p}_low", f"{p}_best", f"{p}_high") for p in prefixes)
+
+
+ESTIMATE_ROWS = estimate_rows(
+    "fatalities",
+    "killed_civilians",
+    "killed_side_a",
+    "killed_side_b",
+    "killed_unknown",
+    "injured",
+    "abducted",
+)
 
 
 class PersonalDataMixin:
@@ -45,21 +63,23 @@ class PersonalDataMixin:
         return [f for f in fields if f not in hidden]
 
 
-class AttributedMixin:
-    """Records who created and last changed a record."""
+class ServicesMixin:
+    """Saves through the services (incidents.services.record_save), which validate and record who
+    created and last changed each record, like every other write path."""
 
     def save_model(self, request, obj, form, change):
-        if not change and hasattr(obj, "created_by_id") and obj.created_by_id is None:
-            obj.created_by = request.user
-        if hasattr(obj, "updated_by_id"):
-            obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        if isinstance(obj, Attributed):
+            fields = list(form.changed_data) if change else None
+            services.record_save(obj, user=request.user, fields=fields or None)
+        else:
+            super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         for obj in formset.save(commit=False):
-            if hasattr(obj, "created_by_id") and obj.created_by_id is None:
-                obj.created_by = request.user
-            obj.save()
+            if isinstance(obj, Attributed):
+                services.record_save(obj, user=request.user)
+            else:
+                obj.save()
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()
@@ -69,6 +89,17 @@ class IncidentActorInline(admin.TabularInline):
     model = IncidentActor
     extra = 0
     autocomplete_fields = ("actor",)
+    fields = (
+        "actor",
+        "acled_position",
+        "ucdp_side",
+        "acled_inter",
+        "initiator",
+        "claimed_responsibility",
+        "name_as_coded",
+        "sequence",
+        "note",
+    )
 
 
 class ClaimInline(admin.StackedInline):
@@ -77,22 +108,49 @@ class ClaimInline(admin.StackedInline):
     autocomplete_fields = ("source", "claimed_perpetrator")
     fields = (
         ("source", "credibility"),
-        ("fatalities_low", "fatalities_best", "fatalities_high"),
+        *ESTIMATE_ROWS,
         ("claimed_perpetrator", "claims_responsibility"),
         ("perpetrator_text", "targets_text"),
+        ("stated_date_start", "stated_date_end", "stated_place"),
         "summary",
         "quote",
     )
 
 
+HARM_FIELDS = (
+    ("source", "assessor", "assessed_on", "grade"),
+    ("killed_children", "killed_women", "killed_men", "killed_unknown", "killed_max"),
+    ("injured_children", "injured_women", "injured_men", "injured_unknown", "injured_max"),
+    ("died_later_children", "died_later_women", "died_later_men", "died_later_unknown"),
+    ("abducted_children", "abducted_women", "abducted_men", "abducted_unknown"),
+    ("displaced_children", "displaced_women", "displaced_men", "displaced_unknown"),
+    "objects_hit",
+    ("alleged_perpetrator", "means", "drone_type", "strikes"),
+    "assessment",
+)
+
+
 class CivilianHarmInline(admin.StackedInline):
     model = CivilianHarmReport
     extra = 0
-    autocomplete_fields = ("alleged_perpetrator",)
+    autocomplete_fields = ("alleged_perpetrator", "source")
+    fields = HARM_FIELDS
+
+
+class AcledEventInline(admin.StackedInline):
+    model = AcledEvent
+    extra = 0
+    classes = ("collapse",)
+
+
+class UcdpEventInline(admin.StackedInline):
+    model = UcdpEvent
+    extra = 0
+    classes = ("collapse",)
 
 
 @admin.register(Incident)
-class IncidentAdmin(AttributedMixin, LeafletGeoAdmin):
+class IncidentAdmin(ServicesMixin, LeafletGeoAdmin):
     list_display = (
         "id",
         "title",
@@ -117,19 +175,25 @@ class IncidentAdmin(AttributedMixin, LeafletGeoAdmin):
         "civilian_targeting",
         ("admin1", admin.RelatedOnlyFieldListFilter),
     )
-    search_fields = ("title", "narrative", "location_name", "external_id", "tags")
+    search_fields = ("title", "narrative", "location_name", "origin_key", "tags")
     date_hierarchy = "date_start"
     list_select_related = ("admin1",)
     show_full_result_count = False
     autocomplete_fields = ("place",)
-    inlines = (IncidentActorInline, ClaimInline, CivilianHarmInline)
+    inlines = (
+        IncidentActorInline,
+        ClaimInline,
+        CivilianHarmInline,
+        AcledEventInline,
+        UcdpEventInline,
+    )
     readonly_fields = (
         "status",
         "country_code",
         "admin1",
         "admin2",
         "origin",
-        "external_id",
+        "origin_key",
         "created_by",
         "created_at",
         "updated_by",
@@ -140,33 +204,40 @@ class IncidentAdmin(AttributedMixin, LeafletGeoAdmin):
     )
     fieldsets = (
         (None, {"fields": ("title", "status", "narrative", "tags")}),
-        (_("When"), {"fields": (("date_start", "date_end"), "time_precision")}),
+        (
+            _("When"),
+            {"fields": (("date_start", "date_end"), ("time_precision", "ucdp_date_prec"))},
+        ),
         (
             _("Where"),
             {
                 "fields": (
                     "location",
-                    ("location_name", "geo_precision"),
+                    "location_name",
+                    ("geo_precision", "ucdp_where_prec"),
                     "place",
                     ("country_code", "admin1", "admin2"),
                 )
             },
         ),
-        (_("What"), {"fields": (("event_type", "sub_event_type"), "civilian_targeting")}),
         (
-            _("Fatalities (derived from the claims unless overridden)"),
+            _("What"),
             {
                 "fields": (
-                    ("fatalities_low", "fatalities_best", "fatalities_high"),
-                    "fatalities_override",
+                    ("event_type", "sub_event_type"),
+                    ("civilian_targeting", "ucdp_violence_type"),
                 )
             },
+        ),
+        (
+            _("Casualties (derived from the claims unless overridden)"),
+            {"fields": (*ESTIMATE_ROWS, "fatalities_override")},
         ),
         (
             _("Provenance"),
             {
                 "fields": (
-                    ("origin", "external_id"),
+                    ("origin", "origin_key"),
                     ("created_by", "created_at"),
                     ("updated_by", "updated_at"),
                     ("published_by", "published_at"),
@@ -180,7 +251,7 @@ class IncidentAdmin(AttributedMixin, LeafletGeoAdmin):
     def _workflow(self, request, queryset, step, done):
         for incident in queryset:
             try:
-                step(incident, request.user)
+                step(incident.pk, user=request.user)
             except services.WorkflowError as exc:
                 self.message_user(request, f"#{incident.pk}: {exc}", messages.ERROR)
             else:
@@ -202,24 +273,31 @@ class IncidentAdmin(AttributedMixin, LeafletGeoAdmin):
 
 @admin.register(IncidentActor)
 class IncidentActorAdmin(admin.ModelAdmin):
-    list_display = ("incident", "actor", "role", "claimed_responsibility")
-    list_filter = ("role", "claimed_responsibility")
+    list_display = (
+        "incident",
+        "actor",
+        "acled_position",
+        "ucdp_side",
+        "initiator",
+        "claimed_responsibility",
+    )
+    list_filter = ("acled_position", "ucdp_side", "initiator", "claimed_responsibility")
     search_fields = ("actor__name", "incident__title")
     autocomplete_fields = ("incident", "actor")
     list_select_related = ("incident", "actor")
 
 
 @admin.register(Source)
-class SourceAdmin(PersonalDataMixin, AttributedMixin, admin.ModelAdmin):
+class SourceAdmin(PersonalDataMixin, ServicesMixin, admin.ModelAdmin):
     list_display = ("publisher", "title", "kind", "language", "published_on", "reliability")
     list_filter = ("kind", "reliability", "language")
     search_fields = ("publisher", "title", "url")
     date_hierarchy = "published_on"
-    readonly_fields = ("created_by", "created_at", "updated_at")
+    readonly_fields = ("created_by", "created_at", "updated_by", "updated_at")
 
 
 @admin.register(Claim)
-class ClaimAdmin(AttributedMixin, admin.ModelAdmin):
+class ClaimAdmin(ServicesMixin, admin.ModelAdmin):
     list_display = (
         "incident",
         "source",
@@ -234,7 +312,7 @@ class ClaimAdmin(AttributedMixin, admin.ModelAdmin):
     search_fields = ("summary", "source__publisher", "incident__title")
     autocomplete_fields = ("incident", "source", "claimed_perpetrator")
     list_select_related = ("incident", "source", "claimed_perpetrator")
-    readonly_fields = ("created_by", "created_at", "updated_at")
+    readonly_fields = ("created_by", "created_at", "updated_by", "updated_at")
 
 
 class VictimInline(PersonalDataMixin, admin.TabularInline):
@@ -243,11 +321,11 @@ class VictimInline(PersonalDataMixin, admin.TabularInline):
 
 
 @admin.register(CivilianHarmReport)
-class CivilianHarmReportAdmin(AttributedMixin, admin.ModelAdmin):
+class CivilianHarmReportAdmin(ServicesMixin, admin.ModelAdmin):
     list_display = (
         "incident",
         "grade",
-        "means",
+        "assessor",
         "killed_children",
         "killed_women",
         "killed_men",
@@ -255,18 +333,19 @@ class CivilianHarmReportAdmin(AttributedMixin, admin.ModelAdmin):
         "killed_max",
         "alleged_perpetrator",
     )
-    list_filter = ("grade", "means")
-    search_fields = ("incident__title", "assessment")
-    autocomplete_fields = ("incident", "alleged_perpetrator")
+    list_filter = ("grade",)
+    search_fields = ("incident__title", "assessment", "assessor")
+    autocomplete_fields = ("incident", "alleged_perpetrator", "source")
     list_select_related = ("incident", "alleged_perpetrator")
+    fields = ("incident", *HARM_FIELDS)
     inlines = (VictimInline,)
-    readonly_fields = ("created_by", "created_at", "updated_at")
+    readonly_fields = ("created_by", "created_at", "updated_by", "updated_at")
 
 
 @admin.register(Victim)
 class VictimAdmin(PersonalDataMixin, admin.ModelAdmin):
-    list_display = ("id", "report", "age_group", "gender", "outcome")
-    list_filter = ("age_group", "gender", "outcome")
+    list_display = ("id", "report", "age_group", "sex", "status")
+    list_filter = ("age_group", "sex", "status")
     autocomplete_fields = ("report",)
     list_select_related = ("report",)
 
@@ -274,6 +353,22 @@ class VictimAdmin(PersonalDataMixin, admin.ModelAdmin):
         if request.user.has_perm(PERSONAL_DATA_PERMISSION):
             return ("name", "report__incident__title")
         return ("report__incident__title",)
+
+
+@admin.register(AcledEvent)
+class AcledEventAdmin(admin.ModelAdmin):
+    list_display = ("event_id_cnty", "incident", "event_date", "dataset_version", "timestamp")
+    search_fields = ("event_id_cnty", "incident__title")
+    autocomplete_fields = ("incident",)
+    list_select_related = ("incident",)
+
+
+@admin.register(UcdpEvent)
+class UcdpEventAdmin(admin.ModelAdmin):
+    list_display = ("ged_id", "relid", "incident", "dataset_version", "dyad_name")
+    search_fields = ("relid", "incident__title", "dyad_name", "conflict_name")
+    autocomplete_fields = ("incident",)
+    list_select_related = ("incident",)
 
 
 class AdminAreaPartInline(admin.TabularInline):

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from incidents.filters import IncidentFilterSet
-from incidents.models import Claim, Incident, IncidentActor, Status
+from incidents.models import CivilianHarmReport, Claim, Incident, IncidentActor, Status
 from incidents.models.incident import ST_X, ST_Y
 
 MAP_LIMIT = 5000
@@ -19,26 +19,32 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
 
 
 def incident_detail(user, pk: int) -> Incident:
-    """One incident with its participants, claims (most reliable first) and civilian harm."""
+    """One incident with its participants, claims (most reliable first), civilian-harm
+    assessments with their victims, and its ACLED and UCDP records."""
     return (
         incidents_visible_to(user)
-        .select_related(
-            "admin1",
-            "admin2",
-            "place",
-            "created_by",
-            "published_by",
-            "civilian_harm__alleged_perpetrator",
-        )
+        .select_related("admin1", "admin2", "place", "created_by", "published_by")
         .prefetch_related(
-            Prefetch("participants", IncidentActor.objects.select_related("actor")),
+            Prefetch(
+                "participants",
+                IncidentActor.objects.select_related("actor").order_by(
+                    "acled_position", "sequence", "id"
+                ),
+            ),
             Prefetch(
                 "claims",
                 Claim.objects.select_related("source", "claimed_perpetrator").order_by(
                     "source__reliability", "credibility", "id"
                 ),
             ),
-            "civilian_harm__victims",
+            Prefetch(
+                "harm_assessments",
+                CivilianHarmReport.objects.select_related(
+                    "source", "alleged_perpetrator"
+                ).prefetch_related("victims"),
+            ),
+            "acled_events",
+            "ucdp_events",
         )
         .get(pk=pk)
     )

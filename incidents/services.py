@@ -2,8 +2,11 @@
 rather than writing models themselves, so each rule has one home (see STYLE.md)."""
 
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db import connection, transaction
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, models, transaction
+from django.utils import timezone
 
 from actors.services import CATALOGUE_PATH, actor_catalogue_load, read_catalogue
 from config.db import analyze, immediate_constraints
@@ -11,6 +14,11 @@ from config.loading import LoadReport
 from incidents.geo.datasets import ATTRIBUTION, Dataset, Log, dataset_load_if_changed
 from incidents.geo.services import places_rederive
 from incidents.geo.setup import geo_reference_setup
+from incidents.models import CivilianHarmReport, Claim, Incident, Source, Status
+from incidents.models.incident import Attributed
+
+User = AbstractBaseUser
+M = TypeVar("M", bound=models.Model)
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,101 @@ def reference_data_setup(
         analyze(REFERENCE_TABLES)
 
 
+# --- Writing records: validation and attribution, for every write path ------------------------
+
+
+def record_save(obj: Attributed, *, user: User | None, fields: list[str] | None = None) -> None:
+    """Validates and saves an attributed record (Incident, Source, Claim, CivilianHarmReport),
+    setting who created it (on creation) and who changed it last: the one place where attribution
+    is set, so that the forms, the admin, the API, commands and workers all record it. With
+    `fields`, only those (and the attribution) are written."""
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    creating = obj.pk is None
+    if creating and obj.created_by_id is None:
+        obj.created_by_id = user_id
+    obj.updated_by_id = user_id
+    obj.full_clean()
+    if creating or fields is None:
+        obj.save()
+    else:
+        obj.save(update_fields=[*fields, "updated_by"])
+
+
+def _locked(model: type[M], pk: int) -> M:
+    return model.objects.select_for_update().get(pk=pk)
+
+
+def _assign(obj: models.Model, values: dict) -> list[str]:
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
+    return changed
+
+
+@transaction.atomic
+def incident_create(*, user: User | None, **fields) -> Incident:
+    """A new incident (a draft unless `status` says otherwise), attributed to `user`."""
+    incident = Incident(**fields)
+    record_save(incident, user=user)
+    return incident
+
+
+@transaction.atomic
+def incident_update(incident_id: int, *, user: User | None, **fields) -> Incident:
+    """Changes the given fields of an incident (locked while it changes); writes nothing when
+    nothing differs. The status changes only through the workflow services."""
+    if "status" in fields:
+        raise WorkflowError("Change the status through the workflow (submit, publish, retract).")
+    incident = _locked(Incident, incident_id)
+    changed = _assign(incident, fields)
+    if changed:
+        record_save(incident, user=user, fields=changed)
+    return incident
+
+
+@transaction.atomic
+def source_create(*, user: User | None, **fields) -> Source:
+    source = Source(**fields)
+    record_save(source, user=user)
+    return source
+
+
+@transaction.atomic
+def source_update(source_id: int, *, user: User | None, **fields) -> Source:
+    source = _locked(Source, source_id)
+    changed = _assign(source, fields)
+    if changed:
+        record_save(source, user=user, fields=changed)
+    return source
+
+
+@transaction.atomic
+def claim_create(*, user: User | None, incident_id: int, source_id: int, **fields) -> Claim:
+    """What one source says about one incident; the incident's estimates follow (a trigger)."""
+    claim = Claim(incident_id=incident_id, source_id=source_id, **fields)
+    record_save(claim, user=user)
+    return claim
+
+
+@transaction.atomic
+def claim_update(claim_id: int, *, user: User | None, **fields) -> Claim:
+    claim = _locked(Claim, claim_id)
+    changed = _assign(claim, fields)
+    if changed:
+        record_save(claim, user=user, fields=changed)
+    return claim
+
+
+@transaction.atomic
+def harm_assessment_create(*, user: User | None, incident_id: int, **fields) -> CivilianHarmReport:
+    assessment = CivilianHarmReport(incident_id=incident_id, **fields)
+    record_save(assessment, user=user)
+    return assessment
+
+
+# --- The workflow: draft -> in review -> published -> retracted -------------------------------
+
+
 class WorkflowError(Exception):
     """A workflow step is not allowed; the message says why."""
 
@@ -92,11 +195,11 @@ def _require(condition: bool, message: str) -> None:
 
 
 @transaction.atomic
-def incident_submit_for_review(incident, user):
-    """draft -> in review. The incident must have a location and a sub-event type by then."""
-    from incidents.models import Status
-
+def incident_submit_for_review(incident_id: int, *, user: User) -> Incident:
+    """draft -> in review. The incident must have a location and a sub-event type by then (the
+    database refuses the rest too)."""
     _require(user.has_perm("incidents.change_incident"), "You may not edit incidents.")
+    incident = _locked(Incident, incident_id)
     _require(
         incident.status == Status.DRAFT,
         f"Only drafts go to review (this one is {incident.status}).",
@@ -104,19 +207,15 @@ def incident_submit_for_review(incident, user):
     _require(incident.location is not None, "Set the location before asking for review.")
     _require(bool(incident.sub_event_type), "Set the sub-event type before asking for review.")
     incident.status = Status.IN_REVIEW
-    incident.updated_by = user
-    incident.save(update_fields=["status", "updated_by"])
+    record_save(incident, user=user, fields=["status"])
     return incident
 
 
 @transaction.atomic
-def incident_publish(incident, user):
+def incident_publish(incident_id: int, *, user: User) -> Incident:
     """in review -> published, by a reviewer who did not create the incident."""
-    from django.utils import timezone
-
-    from incidents.models import Status
-
     _require(user.has_perm("incidents.publish_incident"), "Only reviewers may publish.")
+    incident = _locked(Incident, incident_id)
     _require(
         incident.status == Status.IN_REVIEW,
         f"Only incidents in review can be published (this one is {incident.status}).",
@@ -125,21 +224,18 @@ def incident_publish(incident, user):
     incident.status = Status.PUBLISHED
     incident.published_by = user
     incident.published_at = timezone.now()
-    incident.updated_by = user
-    incident.save(update_fields=["status", "published_by", "published_at", "updated_by"])
+    record_save(incident, user=user, fields=["status", "published_by", "published_at"])
     return incident
 
 
 @transaction.atomic
-def incident_retract(incident, user, reason: str):
+def incident_retract(incident_id: int, *, user: User, reason: str) -> Incident:
     """published -> retracted, with the reason kept on the record (it is never deleted)."""
-    from incidents.models import Status
-
     _require(user.has_perm("incidents.publish_incident"), "Only reviewers may retract.")
+    incident = _locked(Incident, incident_id)
     _require(incident.status == Status.PUBLISHED, "Only published incidents can be retracted.")
     _require(bool(reason and reason.strip()), "Say why the incident is retracted.")
     incident.status = Status.RETRACTED
     incident.retraction_reason = reason.strip()
-    incident.updated_by = user
-    incident.save(update_fields=["status", "retraction_reason", "updated_by"])
+    record_save(incident, user=user, fields=["status", "retraction_reason"])
     return incident

@@ -1,5 +1,10 @@
 """Shared fixtures: real PostgreSQL/PostGIS (pytest-django's test database), real Redis, a real
-Celery worker process, and reference data loaded once per session."""
+Celery worker process, and reference data loaded once per session.
+
+Programs only some tests need (Chromium, docker-compose, redis-server) go through
+`require_tool`: when one is missing those tests skip on a developer's machine, saying what to
+install, but fail under CI (the environment variable CI set, as in `CI=true bash .ci/run`), so a
+CI run never passes by skipping them."""
 
 import os
 import shutil
@@ -66,20 +71,29 @@ def committed_reference_data(transactional_db):
     reference_data_setup(reference_dir="", log=lambda _: None)
 
 
+def celery_worker_name() -> str:
+    """The node name of the worker that the `celery_worker` fixture starts (this run's only)."""
+    return f"{settings.CELERY_TASK_DEFAULT_QUEUE}@{socket.gethostname()}"
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker):
     """A real `celery worker` process on the test queue, against the test database and Redis."""
     from config.celery import app
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    name = f"{queue}@{socket.gethostname()}"
+    name = celery_worker_name()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(),
     }
     (ROOT / "var").mkdir(exist_ok=True)
-    log = open(ROOT / "var" / "test-worker.log", "w")  # noqa: SIM115 (open while the worker runs)
+    # A run with its own TEST_RUN_ID has its own worker, so its own log.
+    run_id = getattr(settings, "RUN_ID", "")
+    log_name = f"test-worker-{run_id}.log" if run_id else "test-worker.log"
+    log_path = ROOT / "var" / log_name
+    log = open(log_path, "w")  # noqa: SIM115 (open while the worker runs)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -106,14 +120,12 @@ def celery_worker(django_db_setup, django_db_blocker):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(
-                f"the Celery worker exited with {process.returncode}; see var/test-worker.log"
-            )
+            pytest.fail(f"the Celery worker exited with {process.returncode}; see {log_path}")
         if app.control.ping(destination=[name], timeout=0.5):
             break
     else:
         process.kill()
-        pytest.fail("the Celery worker did not answer within 60 s; see var/test-worker.log")
+        pytest.fail(f"the Celery worker did not answer within 60 s; see {log_path}")
     yield process
     log.close()
     os.killpg(process.pid, signal.SIGTERM)
@@ -132,8 +144,47 @@ def users(db):
     }
 
 
+def running_in_ci() -> bool:
+    """True when the environment variable CI is set (CI=true, CI=1, ...; not empty, 0 or false)."""
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no", "off"}
+
+
+def require_tool(tool: str, install_hint: str, what: str | None = None) -> str:
+    """The path of a program some tests need (a name looked up in PATH, or a path).
+
+    When it is missing, the tests that need it skip on a developer's machine, saying what to
+    install; under CI they fail instead (pytest.fail), so CI never passes by skipping them."""
+    what = what or Path(tool).name
+    path = tool if os.sep in tool else shutil.which(tool)
+    if path and os.path.isfile(path) and os.access(path, os.X_OK):
+        return path
+    message = f"{what} is missing: {install_hint}"
+    if running_in_ci():
+        pytest.fail(f"{message} (CI is set: the tests that need it fail, not skip)", pytrace=False)
+    pytest.skip(f"{message} (scripts/test installs it where it can)")
+
+
+CHROMIUM_INSTALL_HINT = "install Debian's chromium package (apt-get install chromium)"
+
+
+def chromium_path() -> str:
+    """Where Chromium is: Debian's `chromium` in PATH (the name itself when it is not there)."""
+    return shutil.which("chromium") or "chromium"
+
+
+def require_chromium() -> str:
+    """Chromium's path for the browser tests; skips locally, fails under CI when missing."""
+    return require_tool(chromium_path(), CHROMIUM_INSTALL_HINT, "Chromium")
+
+
 def redis_server_binary() -> str:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (scripts/test installs it)")
-    return binary
+    return require_tool(
+        "redis-server", "install Debian's redis-server package (apt-get install redis-server)"
+    )
+
+
+def docker_compose_binary() -> str:
+    return require_tool(
+        "docker-compose",
+        "install Debian's docker-compose package (apt-get install docker-compose)",
+    )

@@ -8,7 +8,22 @@ from django.contrib.auth.models import Group
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
 from actors.models import Actor, ActorKind
-from incidents.models import AdminArea, Claim, Incident, Reliability, Source, SourceKind, Status
+from incidents.models import (
+    AcledPosition,
+    AdminArea,
+    CivilianHarmReport,
+    Claim,
+    GeoPrecision,
+    HarmGrade,
+    Incident,
+    IncidentActor,
+    Reliability,
+    Source,
+    SourceKind,
+    Status,
+    TimePrecision,
+    UcdpSide,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -46,9 +61,21 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     date_start = date(2024, 3, 1)
     date_end = factory.SelfAttribute("date_start")
     location = factory.LazyFunction(lambda: Point(-3.85, 14.44, srid=4326))
+    time_precision = TimePrecision.DAY
+    geo_precision = GeoPrecision.EXACT
     event_type = "battles"
     sub_event_type = "armed_clash"
     status = Status.DRAFT
+
+
+class IncidentActorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IncidentActor
+
+    incident = factory.SubFactory(IncidentFactory)
+    actor = factory.SubFactory(ActorFactory)
+    acled_position = AcledPosition.ACTOR1
+    ucdp_side = UcdpSide.A
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
@@ -68,6 +95,14 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     incident = factory.SubFactory(IncidentFactory)
     source = factory.SubFactory(SourceFactory)
     summary = "What the source says."
+
+
+class HarmAssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CivilianHarmReport
+
+    incident = factory.SubFactory(IncidentFactory)
+    grade = HarmGrade.WEAK
 
 
 def square(west: float, south: float, east: float, north: float) -> MultiPolygon:

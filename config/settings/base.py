@@ -219,6 +219,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
+# Only requests that may write open a history context: a GET neither writes nor needs the user
+# looked up (which would fail while the database is down, turning /healthz's 503 into a 500).
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # History is read per record (pgh_obj) and per change (pgh_context), both still indexed; the copies
 # of the tracked tables' foreign-key indexes would only slow every write down.
 PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)

@@ -11,12 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from actors.names import Normalise
 from config.triggers import touch_updated_at
 
-# Tolerance (degrees, ~550 m at the equator) of the simplified shapes drawn on the map; the full
-# shapes are kept for point-in-area tests.
-MAP_SIMPLIFY_TOLERANCE = 0.005
-# Vertices per piece when areas are cut up for fast point-in-polygon lookups.
-SUBDIVIDE_MAX_VERTICES = 96
-
 
 class AdminLevel(models.IntegerChoices):
     COUNTRY = 0, _("country")
@@ -69,28 +63,18 @@ class AdminArea(models.Model):
         ]
         indexes = [models.Index(fields=["country_code", "level"])]
         triggers = [
+            # The functions are in incidents/sql/geography.sql.
             pgtrigger.Trigger(
                 name="admin_area_simplify",
                 when=pgtrigger.Before,
                 operation=pgtrigger.Insert | pgtrigger.UpdateOf("geom"),
-                func=f"""
-                NEW.geom_simplified := ST_Multi(
-                    ST_SimplifyPreserveTopology(NEW.geom, {MAP_SIMPLIFY_TOLERANCE}));
-                NEW.updated_at := now();
-                RETURN NEW;
-                """,
+                func="RETURN incidents_admin_area_simplified(NEW);",
             ),
             pgtrigger.Trigger(
                 name="admin_area_subdivide",
                 when=pgtrigger.After,
                 operation=pgtrigger.Insert | pgtrigger.UpdateOf("geom", "level", "country_code"),
-                func=f"""
-                DELETE FROM incidents_adminareapart WHERE area_id = NEW.id;
-                INSERT INTO incidents_adminareapart (area_id, level, country_code, geom)
-                SELECT NEW.id, NEW.level, NEW.country_code, part
-                FROM ST_Subdivide(NEW.geom, {SUBDIVIDE_MAX_VERTICES}) AS part;
-                RETURN NULL;
-                """,
+                func="PERFORM incidents_admin_area_subdivide(NEW.id); RETURN NULL;",
             ),
             # Renames too: the map's cached base layer is keyed on the latest change.
             touch_updated_at("admin_area_touch_updated_at"),
@@ -171,11 +155,7 @@ class Place(models.Model):
                 name="place_admin_areas_derive",
                 when=pgtrigger.Before,
                 operation=pgtrigger.Insert | pgtrigger.UpdateOf("point"),
-                func="""
-                SELECT a.admin1_id, a.admin2_id INTO NEW.admin1_id, NEW.admin2_id
-                FROM incidents_admin_areas_at(NEW.point) AS a;
-                RETURN NEW;
-                """,
+                func="RETURN incidents_place_placed(NEW);",
             ),
         ]
 

@@ -1,4 +1,5 @@
-"""The incidents domain model; one module per part (see each module's docstring)."""
+"""The incidents domain model; one module per part (see each module's docstring). Geography
+(admin areas, the gazetteer) lives in incidents/geo/models.py and is part of this app."""
 
 from incidents.geo.models import (
     AdminArea,
@@ -10,52 +11,71 @@ from incidents.geo.models import (
     PlaceSource,
     ReferenceDataset,
 )
+from incidents.models.external import AcledEvent, UcdpEvent
 from incidents.models.harm import (
     AgeGroup,
     CivilianHarmReport,
-    Gender,
+    CivilianObject,
     HarmGrade,
     HarmMeans,
+    Sex,
     Victim,
-    VictimOutcome,
+    VictimStatus,
 )
 from incidents.models.incident import (
+    ESTIMATES,
+    AcledPosition,
     GeoPrecision,
     Incident,
     IncidentActor,
     Origin,
-    ParticipantRole,
     Status,
     TimePrecision,
+    UcdpSide,
+    UcdpViolenceType,
 )
-from incidents.models.sources import Claim, Credibility, Reliability, Source, SourceKind
+from incidents.models.sources import (
+    Claim,
+    Credibility,
+    DatePrecision,
+    Reliability,
+    Source,
+    SourceKind,
+)
 
 __all__ = [
+    "ESTIMATES",
+    "AcledEvent",
+    "AcledPosition",
     "AdminArea",
     "AdminAreaPart",
     "AdminLevel",
     "AgeGroup",
     "BoundarySource",
     "CivilianHarmReport",
+    "CivilianObject",
     "Claim",
     "Credibility",
-    "Gender",
+    "DatePrecision",
     "GeoPrecision",
     "HarmGrade",
     "HarmMeans",
     "Incident",
     "IncidentActor",
     "Origin",
-    "ParticipantRole",
     "Place",
     "PlaceName",
     "PlaceSource",
     "ReferenceDataset",
     "Reliability",
+    "Sex",
     "Source",
     "SourceKind",
     "Status",
     "TimePrecision",
+    "UcdpEvent",
+    "UcdpSide",
+    "UcdpViolenceType",
     "Victim",
-    "VictimOutcome",
+    "VictimStatus",
 ]

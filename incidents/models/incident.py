@@ -1,4 +1,6 @@
-"""The incident: what happened, when, where, who, how many died, and where it is in the workflow."""
+"""The incident: what happened, when, where, who took part and in which role, how many died, and
+where it is in the workflow. Its estimates are derived from the claims (sources.py) in the
+database (incidents/sql/estimates.sql) unless an editor overrides them."""
 
 import pghistory
 import pgtrigger
@@ -13,23 +15,29 @@ from django.utils.translation import gettext_lazy as _
 
 from config.triggers import touch_updated_at
 from incidents.geo.models import AdminArea, Place
+from incidents.precision import (
+    GeoPrecision,
+    TimePrecision,
+    UcdpDatePrecision,
+    UcdpWherePrecision,
+    date_range_agrees_with,
+)
 from incidents.taxonomy import EventType, SubEventType, sub_event_types_of
 
-
-class TimePrecision(models.IntegerChoices):
-    """ACLED's time_precision codes."""
-
-    DAY = 1, _("day: the actual date is known")
-    WEEK = 2, _("week: the sources give a week or a similar period")
-    MONTH = 3, _("month: only the month is known")
-
-
-class GeoPrecision(models.IntegerChoices):
-    """ACLED's geo_precision codes."""
-
-    EXACT = 1, _("exact place")
-    NEAR = 2, _("near a place, or along a road between places")
-    ADMIN_AREA = 3, _("admin-area centroid or capital (only the area is known)")
+__all__ = [
+    "ESTIMATES",
+    "AcledPosition",
+    "Attributed",
+    "CasualtyEstimates",
+    "GeoPrecision",
+    "Incident",
+    "IncidentActor",
+    "Origin",
+    "Status",
+    "TimePrecision",
+    "UcdpSide",
+    "UcdpViolenceType",
+]
 
 
 class Status(models.TextChoices):
@@ -48,6 +56,14 @@ class Origin(models.TextChoices):
     SYNTHETIC = "synthetic", _("synthetic (generated, not real)")
 
 
+class UcdpViolenceType(models.IntegerChoices):
+    """UCDP GED's type_of_violence."""
+
+    STATE_BASED = 1, _("state-based conflict")
+    NON_STATE = 2, _("non-state conflict")
+    ONE_SIDED = 3, _("one-sided violence")
+
+
 class ST_X(Func):
     function = "ST_X"
     output_field = models.FloatField()
@@ -58,22 +74,85 @@ class ST_Y(Func):
     output_field = models.FloatField()
 
 
-def fatalities_ordered() -> Q:
+# The casualty estimates an incident and a claim carry, each as low / best / high: the dead in
+# all (`fatalities`), the dead by category (UCDP's deaths_civilians, deaths_a, deaths_b,
+# deaths_unknown), the injured and the abducted.
+ESTIMATES = (
+    "fatalities",
+    "killed_civilians",
+    "killed_side_a",
+    "killed_side_b",
+    "killed_unknown",
+    "injured",
+    "abducted",
+)
+KILLED_BY_CATEGORY = ("killed_civilians", "killed_side_a", "killed_side_b", "killed_unknown")
+BOUNDS = ("low", "best", "high")
+
+
+def estimate_ordered(prefix: str) -> Q:
     """low <= best <= high wherever two of them are known (a CHECK passes on NULL, so each
     comparison is made only between known figures)."""
-    pairs = [("low", "best"), ("best", "high"), ("low", "high")]
     condition = Q()
-    for lower, upper in pairs:
+    for lower, upper in [("low", "best"), ("best", "high"), ("low", "high")]:
         condition &= (
-            Q(**{f"fatalities_{lower}__isnull": True})
-            | Q(**{f"fatalities_{upper}__isnull": True})
-            | Q(**{f"fatalities_{lower}__lte": F(f"fatalities_{upper}")})
+            Q(**{f"{prefix}_{lower}__isnull": True})
+            | Q(**{f"{prefix}_{upper}__isnull": True})
+            | Q(**{f"{prefix}_{lower}__lte": F(f"{prefix}_{upper}")})
         )
     return condition
 
 
+def estimate_constraints(table: str) -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=estimate_ordered(prefix),
+            name=f"{table}_{prefix}_ordered",
+            violation_error_message=_("Estimates must satisfy low ≤ best ≤ high."),
+        )
+        for prefix in ESTIMATES
+    ]
+
+
+def _count(text):
+    return models.PositiveIntegerField(text, null=True, blank=True)
+
+
+class CasualtyEstimates(models.Model):
+    """Low / best / high of each casualty category; empty means unknown, never zero."""
+
+    fatalities_low = _count(_("killed in all (low)"))
+    fatalities_best = _count(_("killed in all (best)"))
+    fatalities_high = _count(_("killed in all (high)"))
+    killed_civilians_low = _count(_("civilians killed (low)"))
+    killed_civilians_best = _count(_("civilians killed (best)"))
+    killed_civilians_high = _count(_("civilians killed (high)"))
+    killed_side_a_low = _count(_("side A killed (low)"))
+    killed_side_a_best = _count(_("side A killed (best)"))
+    killed_side_a_high = _count(_("side A killed (high)"))
+    killed_side_b_low = _count(_("side B killed (low)"))
+    killed_side_b_best = _count(_("side B killed (best)"))
+    killed_side_b_high = _count(_("side B killed (high)"))
+    killed_unknown_low = _count(_("killed, status unknown (low)"))
+    killed_unknown_best = _count(_("killed, status unknown (best)"))
+    killed_unknown_high = _count(_("killed, status unknown (high)"))
+    injured_low = _count(_("injured (low)"))
+    injured_best = _count(_("injured (best)"))
+    injured_high = _count(_("injured (high)"))
+    abducted_low = _count(_("abducted (low)"))
+    abducted_best = _count(_("abducted (best)"))
+    abducted_high = _count(_("abducted (high)"))
+
+    class Meta:
+        abstract = True
+
+    def estimate(self, prefix: str) -> tuple[int | None, int | None, int | None]:
+        return tuple(getattr(self, f"{prefix}_{bound}") for bound in BOUNDS)
+
+
 class Attributed(models.Model):
-    """Who created a record and when it was created and last changed (set by the database)."""
+    """Who created a record and who last changed it (set by the services, so every write path
+    records it), and when (set by the database)."""
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -84,6 +163,14 @@ class Attributed(models.Model):
         editable=False,
     )
     created_at = models.DateTimeField(db_default=Now(), editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta:
@@ -91,30 +178,43 @@ class Attributed(models.Model):
 
 
 def _event_taxonomy_condition() -> Q:
-    """Each sub-event type only with its own event type; blank only before publication."""
+    """Each sub-event type only with its own event type; blank only in a draft (review needs it,
+    as the workflow service says)."""
     pairs = Q()
     for event_type in EventType:
         pairs |= Q(event_type=event_type, sub_event_type__in=sub_event_types_of(event_type))
-    unset = Q(sub_event_type="", event_type__in=EventType.values) & Q(
-        status__in=[Status.DRAFT, Status.IN_REVIEW]
-    )
+    unset = Q(sub_event_type="", event_type__in=EventType.values) & Q(status=Status.DRAFT)
     return pairs | unset
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
-class Incident(models.Model):
-    title = models.CharField(max_length=300)
+class Incident(Attributed, CasualtyEstimates):
+    title = models.CharField(_("title"), max_length=300)
     # When
     date_start = models.DateField(_("start date"))
     date_end = models.DateField(_("end date"))
     time_precision = models.PositiveSmallIntegerField(
-        choices=TimePrecision.choices, default=TimePrecision.DAY
+        _("time precision (ACLED)"), choices=TimePrecision.choices
+    )
+    ucdp_date_prec = models.PositiveSmallIntegerField(
+        _("date precision (UCDP)"),
+        choices=UcdpDatePrecision.choices,
+        null=True,
+        blank=True,
+        help_text=_("As given by UCDP GED or an editor; empty when not given."),
     )
     # Where
-    location = models.PointField(srid=4326, null=True, blank=True)
+    location = models.PointField(_("location"), srid=4326, null=True, blank=True)
     location_name = models.CharField(_("place name as reported"), max_length=300, blank=True)
     geo_precision = models.PositiveSmallIntegerField(
-        choices=GeoPrecision.choices, default=GeoPrecision.EXACT
+        _("geo precision (ACLED)"), choices=GeoPrecision.choices
+    )
+    ucdp_where_prec = models.PositiveSmallIntegerField(
+        _("location precision (UCDP)"),
+        choices=UcdpWherePrecision.choices,
+        null=True,
+        blank=True,
+        help_text=_("As given by UCDP GED or an editor; empty when not given."),
     )
     place = models.ForeignKey(
         Place,
@@ -142,48 +242,35 @@ class Incident(models.Model):
         editable=False,
     )
     # What
-    event_type = models.CharField(max_length=40, choices=EventType.choices)
-    sub_event_type = models.CharField(max_length=40, choices=SubEventType.choices, blank=True)
+    event_type = models.CharField(_("event type"), max_length=40, choices=EventType.choices)
+    sub_event_type = models.CharField(
+        _("sub-event type"), max_length=40, choices=SubEventType.choices, blank=True
+    )
     civilian_targeting = models.BooleanField(
         default=False, help_text=_("Civilians were the main or only target (ACLED's flag).")
     )
-    # How many died (UCDP-style low / best / high), derived from the claims unless overridden.
-    fatalities_low = models.PositiveIntegerField(null=True, blank=True)
-    fatalities_best = models.PositiveIntegerField(null=True, blank=True)
-    fatalities_high = models.PositiveIntegerField(null=True, blank=True)
+    ucdp_violence_type = models.PositiveSmallIntegerField(
+        _("type of violence (UCDP)"), choices=UcdpViolenceType.choices, null=True, blank=True
+    )
+    # The estimates (CasualtyEstimates) are derived from the claims unless overridden.
     fatalities_override = models.BooleanField(
         default=False,
         help_text=_("Keep the figures an editor entered instead of deriving them from claims."),
     )
-    narrative = models.TextField(blank=True)
+    narrative = models.TextField(_("narrative"), blank=True)
     tags = ArrayField(models.CharField(max_length=60), default=list, blank=True)
     # Workflow and provenance
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.MANUAL)
-    external_id = models.CharField(
+    origin_key = models.CharField(
         max_length=100,
         blank=True,
-        help_text=_("Identifier in the dataset it came from (e.g. ACLED event_id_cnty)."),
+        help_text=_(
+            "The record's key within its origin (the demo set's key, say). ACLED and UCDP "
+            "identifiers are in the incident's ACLED and UCDP records."
+        ),
     )
     retraction_reason = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="incidents_created",
-        editable=False,
-    )
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="incidents_updated",
-        editable=False,
-    )
-    updated_at = models.DateTimeField(db_default=Now(), editable=False)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -207,6 +294,25 @@ class Incident(models.Model):
                 violation_error_message=_("The end date cannot be before the start date."),
             ),
             models.CheckConstraint(
+                condition=Q(time_precision__in=TimePrecision.values)
+                & date_range_agrees_with("time_precision"),
+                name="incident_time_precision_matches_range",
+                violation_error_message=_(
+                    "The time precision does not match the date range: one day is precision "
+                    "'day', 2 to 14 days 'week', 8 days or more 'month'."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(ucdp_date_prec__isnull=True)
+                | Q(ucdp_date_prec__in=UcdpDatePrecision.values)
+                & date_range_agrees_with("ucdp_date_prec"),
+                name="incident_ucdp_date_prec_matches_range",
+                violation_error_message=_(
+                    "UCDP's date precision does not match the date range: 1 is one day, 2 a span "
+                    "of 2-6 days, 3 a week, 4 a month, 5 a year at most."
+                ),
+            ),
+            models.CheckConstraint(
                 condition=Q(location__isnull=True)
                 | (Range(ST_X("location"), (-180, 180)) & Range(ST_Y("location"), (-90, 90))),
                 name="incident_location_in_range",
@@ -224,21 +330,23 @@ class Incident(models.Model):
                 name="incident_sub_event_type_matches_event_type",
                 violation_error_message=_(
                     "The sub-event type does not belong to the event type "
-                    "(and is required before publication)."
+                    "(and is required before review)."
                 ),
             ),
-            models.CheckConstraint(
-                condition=fatalities_ordered(),
-                name="incident_fatalities_ordered",
-                violation_error_message=_("Fatalities must satisfy low ≤ best ≤ high."),
-            ),
-            models.CheckConstraint(
-                condition=Q(time_precision__in=TimePrecision.values),
-                name="incident_time_precision_valid",
-            ),
+            *estimate_constraints("incident"),
             models.CheckConstraint(
                 condition=Q(geo_precision__in=GeoPrecision.values),
                 name="incident_geo_precision_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(ucdp_where_prec__isnull=True)
+                | Q(ucdp_where_prec__in=UcdpWherePrecision.values),
+                name="incident_ucdp_where_prec_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(ucdp_violence_type__isnull=True)
+                | Q(ucdp_violence_type__in=UcdpViolenceType.values),
+                name="incident_ucdp_violence_type_valid",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=Status.values), name="incident_status_valid"
@@ -264,9 +372,9 @@ class Incident(models.Model):
             ),
             models.CheckConstraint(condition=~Q(title=""), name="incident_title_not_empty"),
             models.UniqueConstraint(
-                fields=["origin", "external_id"],
-                condition=~Q(external_id=""),
-                name="incident_unique_external_id",
+                fields=["origin", "origin_key"],
+                condition=~Q(origin_key=""),
+                name="incident_unique_origin_key",
             ),
         ]
         indexes = [
@@ -281,20 +389,12 @@ class Incident(models.Model):
             GinIndex(fields=["tags"], name="incident_tags"),
         ]
         triggers = [
+            # The functions are in incidents/sql/ (triggers.sql, estimates.sql).
             pgtrigger.Trigger(
                 name="incident_admin_areas_derive",
                 when=pgtrigger.Before,
                 operation=pgtrigger.Insert | pgtrigger.UpdateOf("location"),
-                func="""
-                IF NEW.location IS NULL THEN
-                    NEW.admin1_id := NULL; NEW.admin2_id := NULL;
-                    RETURN NEW;
-                END IF;
-                SELECT COALESCE(a.country_code, NEW.country_code), a.admin1_id, a.admin2_id
-                INTO NEW.country_code, NEW.admin1_id, NEW.admin2_id
-                FROM incidents_admin_areas_at(NEW.location) AS a;
-                RETURN NEW;
-                """,
+                func="RETURN incidents_incident_placed(NEW);",
             ),
             pgtrigger.Trigger(
                 name="incident_fatalities_rederive",
@@ -303,12 +403,7 @@ class Incident(models.Model):
                 condition=pgtrigger.Q(
                     old__fatalities_override=True, new__fatalities_override=False
                 ),
-                func="""
-                SELECT d.low, d.best, d.high
-                INTO NEW.fatalities_low, NEW.fatalities_best, NEW.fatalities_high
-                FROM incidents_fatalities_from_claims(NEW.id) AS d;
-                RETURN NEW;
-                """,
+                func="RETURN incidents_incident_estimated(NEW);",
             ),
             touch_updated_at("incident_touch_updated_at"),
         ]
@@ -317,43 +412,101 @@ class Incident(models.Model):
         return f"#{self.pk} {self.title}"
 
 
-class ParticipantRole(models.TextChoices):
-    SIDE_A = "side_a", _("perpetrator / side A")
-    SIDE_B = "side_b", _("target / side B")
-    ASSOCIATED_A = "assoc_a", _("associated with side A")
-    ASSOCIATED_B = "assoc_b", _("associated with side B")
+class AcledPosition(models.TextChoices):
+    """Where ACLED codes an actor in an event. Actor 1 and actor 2 do not say who attacked."""
+
+    ACTOR1 = "actor1", _("actor 1")
+    ACTOR2 = "actor2", _("actor 2")
+    ASSOC_ACTOR_1 = "assoc_actor_1", _("associated with actor 1")
+    ASSOC_ACTOR_2 = "assoc_actor_2", _("associated with actor 2")
+
+
+class UcdpSide(models.TextChoices):
+    """UCDP's sides: A is the government in state-based conflict and the perpetrator in one-sided
+    violence; B its opponent, or the civilians."""
+
+    A = "A", _("side A")
+    B = "B", _("side B")
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class IncidentActor(models.Model):
-    """An actor's part in an incident (ACLED actor1/assoc_actor_1/actor2/assoc_actor_2, UCDP
-    side A/B), and whether it claimed responsibility."""
+    """An actor's part in one incident, coded in both conventions: ACLED's position (with the
+    actor-type code `inter` for this incident: state forces fighting abroad are external forces
+    there) and UCDP's side; whether it started the fighting and whether it claimed it."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="participants")
     actor = models.ForeignKey(
         "actors.Actor", on_delete=models.PROTECT, related_name="participations"
     )
-    role = models.CharField(max_length=10, choices=ParticipantRole.choices)
+    acled_position = models.CharField(
+        _("ACLED position"), max_length=13, choices=AcledPosition.choices, blank=True
+    )
+    ucdp_side = models.CharField(_("UCDP side"), max_length=1, choices=UcdpSide.choices, blank=True)
+    acled_inter = models.PositiveSmallIntegerField(
+        _("ACLED actor type in this incident"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the actor's usual code."),
+        choices=[(n, str(n)) for n in range(1, 9)],
+    )
+    initiator = models.BooleanField(_("initiated the fighting"), default=False)
     claimed_responsibility = models.BooleanField(default=False)
+    name_as_coded = models.CharField(
+        _("name as coded"),
+        max_length=300,
+        blank=True,
+        help_text=_("The actor's name in the dataset or report it came from, kept for export."),
+    )
+    sequence = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Order among the actors of the same position (ACLED lists).")
+    )
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        ordering = ["incident", "role", "id"]
+        ordering = ["incident", "acled_position", "sequence", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(acled_position__in=[*AcledPosition.values, ""]),
+                name="incident_actor_acled_position_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(ucdp_side__in=[*UcdpSide.values, ""]),
+                name="incident_actor_ucdp_side_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(acled_position="", ucdp_side=""),
+                name="incident_actor_has_a_role",
+                violation_error_message=_("Give the actor's ACLED position or UCDP side."),
+            ),
+            models.CheckConstraint(
+                condition=Q(acled_inter__isnull=True) | Q(acled_inter__gte=1, acled_inter__lte=8),
+                name="incident_actor_acled_inter_valid",
+            ),
             models.UniqueConstraint(
-                fields=["incident", "actor", "role"], name="incident_actor_unique_role"
+                fields=["incident", "actor", "acled_position", "ucdp_side"],
+                name="incident_actor_unique_role",
             ),
-            models.CheckConstraint(
-                condition=Q(role__in=ParticipantRole.values), name="incident_actor_role_valid"
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=Q(acled_position=AcledPosition.ACTOR1),
+                name="incident_actor_one_actor1",
+                violation_error_message=_("An incident has one ACLED actor 1."),
             ),
-            models.CheckConstraint(
-                condition=Q(claimed_responsibility=False)
-                | Q(role__in=[ParticipantRole.SIDE_A, ParticipantRole.ASSOCIATED_A]),
-                name="incident_actor_claim_on_side_a",
-                violation_error_message=_("Only a perpetrator (side A) can claim responsibility."),
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=Q(acled_position=AcledPosition.ACTOR2),
+                name="incident_actor_one_actor2",
+                violation_error_message=_("An incident has one ACLED actor 2."),
             ),
         ]
-        indexes = [models.Index(fields=["actor", "role"], name="incident_actor_actor_role")]
+        indexes = [models.Index(fields=["actor", "incident"], name="incident_actor_actor")]
 
     def __str__(self) -> str:
-        return f"{self.actor} ({self.get_role_display()})"
+        roles = [str(r) for r in (self.get_acled_position_display(), self.ucdp_side) if r]
+        return f"{self.actor} ({', '.join(roles)})"
+
+    @property
+    def acled_inter_code(self) -> int:
+        """ACLED's actor type in this incident: as coded here, else the actor's usual one."""
+        return self.acled_inter or self.actor.acled_inter_code

@@ -1,15 +1,22 @@
-"""Sources (reports, statements, claim videos, witness accounts) and claims: what one source says
-about one incident. Conflicting claims are kept side by side; the incident's fatality figures are
-derived from them in the database (see incidents_fatalities_from_claims)."""
+"""Sources (reports, statements, claim videos, witness accounts, datasets) and claims: what one
+source says about one incident. Conflicting claims are kept side by side; the incident's
+estimates are derived from them in the database (incidents/sql/estimates.sql)."""
 
 import pghistory
 import pgtrigger
-from django.db import models
-from django.db.models import Q
+from django.contrib.gis.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from config.triggers import touch_updated_at
-from incidents.models.incident import Attributed, Incident, fatalities_ordered
+from incidents.models.incident import (
+    KILLED_BY_CATEGORY,
+    Attributed,
+    CasualtyEstimates,
+    Incident,
+    estimate_constraints,
+)
 
 
 class WebAddressField(models.URLField):
@@ -22,13 +29,15 @@ class WebAddressField(models.URLField):
 
 class SourceKind(models.TextChoices):
     NEWS_REPORT = "news_report", _("news report")
-    ARMED_GROUP_CLAIM = "armed_group_claim", _("armed group statement or claim video")
+    ARMED_GROUP_CLAIM = "armed_group_claim", _("armed group statement")
+    CLAIM_VIDEO = "claim_video", _("armed group claim video")
     GOVERNMENT_STATEMENT = "government_statement", _("government or army press release")
     NGO_REPORT = "ngo_report", _("NGO or rights-group report")
     UN_REPORT = "un_report", _("UN report")
     EYEWITNESS = "eyewitness", _("eyewitness account")
     LOCAL_PARTNER = "local_partner", _("local partner report")
     SOCIAL_MEDIA = "social_media", _("social media post")
+    DATASET = "dataset", _("conflict dataset (ACLED, UCDP)")
     OTHER = "other", _("other")
 
 
@@ -54,21 +63,43 @@ class Credibility(models.IntegerChoices):
     CANNOT_BE_JUDGED = 6, _("6: truth cannot be judged")
 
 
+class DatePrecision(models.TextChoices):
+    DAY = "day", _("day")
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Source(Attributed):
-    kind = models.CharField(max_length=30, choices=SourceKind.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=SourceKind.choices)
     publisher = models.CharField(
-        max_length=200, help_text=_("e.g. RFI, Amnesty International, FAMa")
+        _("publisher"), max_length=200, help_text=_("e.g. RFI, Amnesty International, FAMa")
     )
-    title = models.CharField(max_length=500, blank=True)
-    url = WebAddressField(max_length=1000, blank=True)
-    language = models.CharField(max_length=8, blank=True, help_text=_("ISO 639-1 code"))
-    published_on = models.DateField(null=True, blank=True)
-    reliability = models.CharField(max_length=1, choices=Reliability.choices, default=Reliability.F)
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    url = WebAddressField(_("URL"), max_length=1000, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=3,
+        blank=True,
+        help_text=_(
+            "ISO 639-3 code: fra, eng, ara, bam (Bambara), ful (Fulfulde), taq (Tamasheq)…"
+        ),
+    )
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    published_on_precision = models.CharField(
+        _("precision of the publication date"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        blank=True,
+        help_text=_("Required with a date: is the day, only the month, or only the year known?"),
+    )
+    reliability = models.CharField(
+        _("reliability"), max_length=1, choices=Reliability.choices, default=Reliability.F
+    )
     content_sha256 = models.CharField(
         max_length=64, blank=True, help_text=_("Hash of the raw report text, for de-duplication.")
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(_("notes"), blank=True)
     # Personal data: only roles with incidents.view_personal_data may see it.
     informant = models.TextField(
         _("witness / informant identity"),
@@ -92,6 +123,22 @@ class Source(Attributed):
                 condition=Q(reliability__in=Reliability.values), name="source_reliability_valid"
             ),
             models.CheckConstraint(condition=~Q(publisher=""), name="source_publisher_not_empty"),
+            models.CheckConstraint(
+                condition=Q(language="") | Q(language__regex=r"^[a-z]{3}$"),
+                name="source_language_iso_639_3",
+                violation_error_message=_(
+                    "The language is an ISO 639-3 code of three letters (fra, eng, bam, ful, taq)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(published_on__isnull=True, published_on_precision="")
+                | Q(published_on__isnull=False, published_on_precision__in=DatePrecision.values),
+                name="source_publication_date_has_precision",
+                violation_error_message=_(
+                    "Say how precise the publication date is (day, month or year), and only "
+                    "with a date."
+                ),
+            ),
         ]
         indexes = [models.Index(fields=["publisher"]), models.Index(fields=["updated_at"])]
         triggers = [
@@ -101,11 +148,7 @@ class Source(Attributed):
                 name="source_reliability_rederive",
                 when=pgtrigger.After,
                 operation=pgtrigger.UpdateOf("reliability", "published_on"),
-                func="""
-                PERFORM incidents_refresh_fatalities(c.incident_id)
-                FROM (SELECT DISTINCT incident_id FROM incidents_claim WHERE source_id = NEW.id) c;
-                RETURN NULL;
-                """,
+                func="PERFORM incidents_source_claims_rederive(NEW.id); RETURN NULL;",
             ),
         ]
 
@@ -113,18 +156,25 @@ class Source(Attributed):
         return f"{self.publisher}: {self.title or self.url or self.get_kind_display()}"
 
 
+def _sum_of_lows() -> Coalesce:
+    total = None
+    for prefix in KILLED_BY_CATEGORY:
+        term = Coalesce(F(f"{prefix}_low"), F(f"{prefix}_best"), 0)
+        total = term if total is None else total + term
+    return total
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
-class Claim(Attributed):
-    """What one source says about one incident: figures, who did it, who was hit."""
+class Claim(Attributed, CasualtyEstimates):
+    """What one source says about one incident: the dead by category (civilians, each side,
+    unknown) and in all, the injured and the abducted, each as low / best / high where the source
+    gives a range; who it says did it and who was hit; the date and place it gives."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="claims")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
     credibility = models.PositiveSmallIntegerField(
         choices=Credibility.choices, default=Credibility.CANNOT_BE_JUDGED
     )
-    fatalities_low = models.PositiveIntegerField(null=True, blank=True)
-    fatalities_best = models.PositiveIntegerField(null=True, blank=True)
-    fatalities_high = models.PositiveIntegerField(null=True, blank=True)
     claimed_perpetrator = models.ForeignKey(
         "actors.Actor",
         null=True,
@@ -138,6 +188,13 @@ class Claim(Attributed):
     )
     perpetrator_text = models.CharField(_("perpetrator as stated"), max_length=300, blank=True)
     targets_text = models.CharField(_("targets as stated"), max_length=300, blank=True)
+    # When and where, as the source says (it may differ from the incident's coding).
+    stated_date_start = models.DateField(_("date the source gives (from)"), null=True, blank=True)
+    stated_date_end = models.DateField(_("date the source gives (until)"), null=True, blank=True)
+    stated_place = models.CharField(_("place the source gives"), max_length=300, blank=True)
+    stated_location = models.PointField(
+        _("point of the place the source gives"), srid=4326, null=True, blank=True
+    )
     summary = models.TextField(help_text=_("What the source says, in your words."))
     quote = models.TextField(blank=True, help_text=_("Key passage in the original language."))
 
@@ -148,10 +205,19 @@ class Claim(Attributed):
             models.CheckConstraint(
                 condition=Q(credibility__gte=1, credibility__lte=6), name="claim_credibility_valid"
             ),
+            *estimate_constraints("claim"),
             models.CheckConstraint(
-                condition=fatalities_ordered(),
-                name="claim_fatalities_ordered",
-                violation_error_message=_("Fatalities must satisfy low ≤ best ≤ high."),
+                condition=Q(fatalities_high__isnull=True) | Q(fatalities_high__gte=_sum_of_lows()),
+                name="claim_total_covers_categories",
+                violation_error_message=_(
+                    "The highest total of dead is below what the categories say at least."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(stated_date_end__isnull=True)
+                | Q(stated_date_start__isnull=False, stated_date_end__gte=F("stated_date_start")),
+                name="claim_stated_dates_ordered",
+                violation_error_message=_("The stated end date cannot be before its start."),
             ),
             models.CheckConstraint(condition=~Q(summary=""), name="claim_summary_not_empty"),
         ]
@@ -163,11 +229,11 @@ class Claim(Attributed):
                 operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
                 func="""
                 IF TG_OP <> 'INSERT' THEN
-                    PERFORM incidents_refresh_fatalities(OLD.incident_id);
+                    PERFORM incidents_refresh_estimates(OLD.incident_id);
                 END IF;
                 IF TG_OP = 'INSERT'
                    OR (TG_OP = 'UPDATE' AND NEW.incident_id <> OLD.incident_id) THEN
-                    PERFORM incidents_refresh_fatalities(NEW.incident_id);
+                    PERFORM incidents_refresh_estimates(NEW.incident_id);
                 END IF;
                 RETURN NULL;
                 """,

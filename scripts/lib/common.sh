@@ -33,13 +33,25 @@ ensure_apt_packages() {
     || die "apt-get install ${missing[*]} failed"
 }
 
-# Packages only some tests need: installed when the distribution has them; otherwise those tests
-# skip and say why (Ubuntu ships Chromium as a snap, for instance).
+# CI is set (CI=true, as in `CI=true bash .ci/run`; empty, 0 or false count as unset).
+in_ci() {
+  case ${CI:-} in "" | 0 | false | FALSE | False | no | off) return 1 ;; *) return 0 ;; esac
+}
+
+# Packages only some tests need, each named like the program it provides: installed when the
+# program is missing and the distribution has them; otherwise those tests skip and say why
+# (Ubuntu ships Chromium as a snap, for instance). Under CI a missing one stops the run here
+# instead: CI must not pass by skipping tests (tests/conftest.py's require_tool fails them too).
 try_apt_packages() {
   local p
   for p in "$@"; do
+    command -v "$p" >/dev/null 2>&1 && continue
     # A subshell, so that a failed install (die) stops only this attempt.
-    ( ensure_apt_packages "$p" ) || log "could not install $p; the tests that need it will skip"
+    ( ensure_apt_packages "$p" ) && command -v "$p" >/dev/null 2>&1 && continue
+    if in_ci; then
+      die "could not install $p, which the tests need; CI does not skip them: install Debian's $p package (apt-get install $p) on the CI machine"
+    fi
+    log "could not install $p; the tests that need it will skip"
   done
 }
 
@@ -140,6 +152,24 @@ PY
 }
 
 manage() { "$PY" "$ROOT/manage.py" "$@"; }
+
+# The HTTP status a local URL answers with (redirects not followed, no proxy), or nothing when
+# nothing answers. Python rather than curl: a fresh Debian or Ubuntu does not always have curl.
+http_status() {
+  "$PY" - "$1" <<'PY' 2>/dev/null || true
+import sys, urllib.error, urllib.request
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect)
+try:
+    print(opener.open(sys.argv[1], timeout=2).status)
+except urllib.error.HTTPError as exc:
+    print(exc.code)
+PY
+}
 
 # Everything both commands need before they do their own thing.
 prepare() {

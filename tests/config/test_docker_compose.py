@@ -1,12 +1,13 @@
 """docker-compose.yml is valid (checked by docker-compose itself; no Docker engine runs here)."""
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.conftest import docker_compose_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {"db", "redis", "web", "worker", "beat"}
@@ -14,9 +15,7 @@ SERVICES = {"db", "redis", "web", "worker", "beat"}
 
 @pytest.fixture
 def compose_config() -> dict:
-    binary = shutil.which("docker-compose")
-    if binary is None:
-        pytest.skip("docker-compose is not installed (scripts/test installs it)")
+    binary = docker_compose_binary()  # skips locally, fails under CI, when missing
     env = {**os.environ, "SECRET_KEY": "s" * 60, "POSTGRES_PASSWORD": "p" * 20}
     result = subprocess.run(
         [binary, "-f", str(ROOT / "docker-compose.yml"), "config"],
@@ -62,9 +61,7 @@ def test_data_lives_in_named_volumes(compose_config):
 
 
 def test_compose_refuses_to_start_without_secrets():
-    binary = shutil.which("docker-compose")
-    if binary is None:
-        pytest.skip("docker-compose is not installed (scripts/test installs it)")
+    binary = docker_compose_binary()
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "POSTGRES_PASSWORD"}}
     result = subprocess.run(
         [binary, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],

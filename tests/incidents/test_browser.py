@@ -2,16 +2,15 @@
 open one; and no request ever leaves the local server."""
 
 import os
-import shutil
 
 import pytest
 
 from incidents.sampledata.demo import demo_load
+from tests.conftest import require_chromium
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -25,15 +24,14 @@ CHROMIUM_FLAGS = [
 
 @pytest.fixture
 def browser_page():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (scripts/test installs Debian's chromium)")
+    chromium = require_chromium()  # skips locally, fails under CI (CI set) when missing
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop; the test's own ORM calls are done before it starts.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+            executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
         )
         page = browser.new_page()
         yield page

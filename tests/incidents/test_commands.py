@@ -32,3 +32,35 @@ def test_refused_when_debug_is_off(tmp_path, settings):
     with pytest.raises(CommandError, match="local runs"):
         call_command("create_local_users", credentials_file=str(tmp_path / "x.txt"))
     assert not get_user_model().objects.exists()
+
+
+def test_accounts_without_their_password_file_get_new_passwords(tmp_path, settings):
+    """A database that outlived its checkout: the accounts exist, nobody has their passwords."""
+    settings.DEBUG = True
+    call_command("create_local_users", credentials_file=str(tmp_path / "lost.txt"))
+    old = dict(line.split("\t")[:2] for line in (tmp_path / "lost.txt").read_text().splitlines())
+    credentials = tmp_path / "var" / "local-users.txt"
+
+    call_command("create_local_users", credentials_file=str(credentials))
+
+    rows = [line.split("\t") for line in credentials.read_text().splitlines()]
+    assert sorted(username for username, _, _ in rows) == ["admin", "editor", "reviewer", "viewer"]
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    for username, password, role in rows:
+        user = authenticate(username=username, password=password)
+        assert user is not None and user.groups.filter(name=role).exists()
+        assert authenticate(username=username, password=old[username]) is None
+    assert get_user_model().objects.count() == 4
+
+
+def test_accounts_with_their_password_file_are_left_alone(tmp_path, settings):
+    settings.DEBUG = True
+    credentials = tmp_path / "local-users.txt"
+    call_command("create_local_users", credentials_file=str(credentials))
+    before = credentials.read_text()
+    hashes = dict(get_user_model().objects.values_list("username", "password"))
+
+    call_command("create_local_users", credentials_file=str(credentials))
+
+    assert credentials.read_text() == before
+    assert dict(get_user_model().objects.values_list("username", "password")) == hashes

@@ -1,10 +1,13 @@
-"""Incident fatalities are derived from the claims, in the database, unless an editor overrides."""
+"""Incident estimates are derived from the claims, per category, in the database, unless an editor
+overrides them; unknown stays unknown, through derivation and on the page."""
+
+import re
 
 import pytest
 from django.db import transaction
 
-from incidents.models import Claim, Incident, Source
-from tests.factories import ClaimFactory, IncidentFactory, SourceFactory
+from incidents.models import ESTIMATES, Claim, Incident, Source
+from tests.factories import ClaimFactory, HarmAssessmentFactory, IncidentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +112,62 @@ def test_a_claim_that_would_break_the_order_is_refused_and_nothing_changes():
     with pytest.raises(IntegrityError), transaction.atomic():
         ClaimFactory(incident=incident, fatalities_low=9, fatalities_best=3)
     assert figures(incident) == (None, 5, None)
+
+
+def estimates(incident) -> dict:
+    incident = Incident.objects.get(pk=incident.pk)
+    return {prefix: incident.estimate(prefix) for prefix in ESTIMATES}
+
+
+def test_each_category_is_derived_from_the_claims_that_state_it():
+    """An army communiqué counts "terrorists neutralised"; a rights group counts civilians and
+    children: conflicting claims, each category derived on its own."""
+    incident = IncidentFactory()
+    ClaimFactory(
+        incident=incident,
+        source=SourceFactory(publisher="AES press service", reliability="D"),
+        credibility=4,
+        killed_side_b_best=30,
+        fatalities_best=30,
+    )
+    ClaimFactory(
+        incident=incident,
+        source=SourceFactory(publisher="Amnesty International", reliability="B"),
+        credibility=2,
+        killed_civilians_low=8,
+        killed_civilians_best=8,
+        injured_best=15,
+    )
+    ClaimFactory(
+        incident=incident,
+        source=SourceFactory(publisher="Local association", reliability="C"),
+        credibility=3,
+        killed_civilians_best=12,
+        killed_civilians_high=15,
+        abducted_low=2,
+    )
+    derived = estimates(incident)
+    # The most reliable source that states a figure gives the best of each category.
+    assert derived["killed_civilians"] == (8, 8, 15)
+    assert derived["killed_side_b"] == (None, 30, None)
+    assert derived["injured"] == (None, 15, None)
+    assert derived["abducted"] == (2, None, None)
+    # The total: Amnesty states no total, so its categories count (8); it is the most reliable.
+    assert derived["fatalities"] == (8, 8, None)
+    # Nobody said anything of side A or of dead of unknown status: unknown, not zero.
+    assert derived["killed_side_a"] == (None, None, None)
+    assert derived["killed_unknown"] == (None, None, None)
+
+
+def test_unknown_counts_stay_unknown_on_the_page(client, users):
+    incident = IncidentFactory(status="published", published_at="2024-01-01T00:00:00Z")
+    ClaimFactory(incident=incident, killed_civilians_best=8)
+    HarmAssessmentFactory(incident=incident, killed_children=6, killed_women=None)
+    client.force_login(users["viewer"])
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    cells = re.findall(r"<td>([^<]*)</td>", page)
+    assert "? – 8 – ?" in cells  # civilians killed: only a best figure
+    assert "unknown" in cells  # side A killed: nothing known, shown as unknown
+    assert "0" not in cells, "an unknown count is never shown as zero"
+    harm = page[page.index("harm-counts") :]
+    assert "<td>6</td><td>?</td>" in harm.replace("\n", "").replace(" ", "")

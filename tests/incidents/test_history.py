@@ -40,8 +40,12 @@ def test_a_change_made_in_the_admin_is_attributed_to_its_user(client, users):
             "participants-INITIAL_FORMS": 0,
             "claims-TOTAL_FORMS": 0,
             "claims-INITIAL_FORMS": 0,
-            "civilian_harm-TOTAL_FORMS": 0,
-            "civilian_harm-INITIAL_FORMS": 0,
+            "harm_assessments-TOTAL_FORMS": 0,
+            "harm_assessments-INITIAL_FORMS": 0,
+            "acled_events-TOTAL_FORMS": 0,
+            "acled_events-INITIAL_FORMS": 0,
+            "ucdp_events-TOTAL_FORMS": 0,
+            "ucdp_events-INITIAL_FORMS": 0,
         }
     )
     response = client.post(url, data)

@@ -75,15 +75,20 @@ def test_victim_names_and_informants_are_hidden_from_viewers(client, users, publ
     ClaimFactory(incident=published, source=source, fatalities_best=2)
     report = CivilianHarmReport.objects.create(incident=published, grade="weak", killed_children=1)
     Victim.objects.create(
-        report=report, name="Fatouma Secret", age_years=6, age_group="child", outcome="killed"
+        report=report,
+        name="Fatouma Secret",
+        age_years=6,
+        age_group="child",
+        status="killed",
+        injury="Shrapnel wound to the head",
     )
     client.force_login(users["viewer"])
     page = client.get(f"/incidents/{published.pk}/").content.decode()
-    assert "Fatouma Secret" not in page and "Aminata" not in page
-    assert "6 (child" in page  # the victim record itself is shown, without the name
+    assert "Fatouma Secret" not in page and "Aminata" not in page and "Shrapnel" not in page
+    assert "6 years (child" in page  # the victim record itself is shown, without the name
     client.force_login(users["editor"])
     page = client.get(f"/incidents/{published.pk}/").content.decode()
-    assert "Fatouma Secret" in page and "Aminata" in page
+    assert "Fatouma Secret" in page and "Aminata" in page and "Shrapnel" in page
 
 
 def test_detail_shows_claims_side_by_side(client, users, published):

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from actors.selectors import ActorActivity
-from incidents.models import ParticipantRole
 from incidents.sampledata.synthetic.profile import (
     AQ_BRANCH_BEFORE_JNIM,
     CIVILIANS,
@@ -19,6 +18,16 @@ from incidents.sampledata.synthetic.profile import (
 )
 from incidents.sampledata.synthetic.world import Place, Sampler, World
 from incidents.taxonomy import EventType, SubEventType
+
+
+class Role:
+    """Who did what in the cast's terms; generator.py codes them as ACLED positions and UCDP
+    sides (the government on side A in state-based violence)."""
+
+    SIDE_A = "side_a"  # the one who acts: attacker, perpetrator, protesters
+    SIDE_B = "side_b"  # the one acted upon
+    ASSOCIATED_A = "assoc_a"
+    ASSOCIATED_B = "assoc_b"
 
 
 @dataclass
@@ -129,7 +138,7 @@ class Cast:
                 and -6.5 < place.lon < -3.5
                 and rng.random() < 0.15
             ):
-                side_a.append(Participant(macina, ParticipantRole.ASSOCIATED_A))
+                side_a.append(Participant(macina, Role.ASSOCIATED_A))
         seen, unique = set(), []
         for p in side_a + side_b:
             if (p.actor.actor_id, p.role) not in seen:
@@ -156,11 +165,11 @@ class Cast:
             if s.place.lon > -0.5 and country == "ML"
             else a("vdp", country, first, last) or s.unidentified
         )
-        army = [Participant(state, ParticipantRole.SIDE_B)] if state else []
+        army = [Participant(state, Role.SIDE_B)] if state else []
         if u < 0.08 and rebel and s.place.lat > 15.0:
             return (
-                [Participant(rebel, ParticipantRole.SIDE_A)],
-                army + self._associates(s, ParticipantRole.ASSOCIATED_B),
+                [Participant(rebel, Role.SIDE_A)],
+                army + self._associates(s, Role.ASSOCIATED_B),
                 0.0,
             )
         if (
@@ -170,14 +179,14 @@ class Cast:
             and (rival := a("issp", country, first, last) or a("isgs", country, first, last))
         ):
             return (
-                [Participant(jihadist, ParticipantRole.SIDE_A)],
-                [Participant(rival, ParticipantRole.SIDE_B)],
+                [Participant(jihadist, Role.SIDE_A)],
+                [Participant(rival, Role.SIDE_B)],
                 0.2,
             )
         if u < 0.30 and jihadist and militia:
             return (
-                [Participant(jihadist, ParticipantRole.SIDE_A)],
-                [Participant(militia, ParticipantRole.SIDE_B)],
+                [Participant(jihadist, Role.SIDE_A)],
+                [Participant(militia, Role.SIDE_B)],
                 0.2,
             )
         if not (jihadist or s.unidentified):
@@ -185,14 +194,14 @@ class Cast:
         armed = jihadist if jihadist and rng.random() < 0.9 else s.unidentified or jihadist
         if rng.random() < 0.7:  # an attack by the armed group
             return (
-                [Participant(armed, ParticipantRole.SIDE_A)],
-                army + self._associates(s, ParticipantRole.ASSOCIATED_B),
+                [Participant(armed, Role.SIDE_A)],
+                army + self._associates(s, Role.ASSOCIATED_B),
                 0.2,
             )
         # an army operation
-        side_a = [Participant(p.actor, ParticipantRole.SIDE_A) for p in army]
-        side_a += self._associates(s, ParticipantRole.ASSOCIATED_A)
-        return side_a, [Participant(armed, ParticipantRole.SIDE_B)], 0.2
+        side_a = [Participant(p.actor, Role.SIDE_A) for p in army]
+        side_a += self._associates(s, Role.ASSOCIATED_A)
+        return side_a, [Participant(armed, Role.SIDE_B)], 0.2
 
     def _violence_against_civilians(
         self, s: Scene, event_type: str, sub_event: str
@@ -216,10 +225,10 @@ class Cast:
         ) or s.unidentified
         side_a = []
         if perpetrator:
-            side_a = [Participant(perpetrator, ParticipantRole.SIDE_A)]
+            side_a = [Participant(perpetrator, Role.SIDE_A)]
             if perpetrator is s.state:
-                side_a += self._associates(s, ParticipantRole.ASSOCIATED_A)
-        side_b = [Participant(s.civilians, ParticipantRole.SIDE_B)] if s.civilians else []
+                side_a += self._associates(s, Role.ASSOCIATED_A)
+        side_b = [Participant(s.civilians, Role.SIDE_B)] if s.civilians else []
         return side_a, side_b, 0.05
 
     def _remote_violence(
@@ -235,8 +244,8 @@ class Cast:
             striker = french if french and rng.random() < 0.5 else s.state
             target = s.civilians if rng.random() < 0.2 else s.jihadist
             return (
-                [Participant(striker, ParticipantRole.SIDE_A)] if striker else [],
-                [Participant(target, ParticipantRole.SIDE_B)] if target else [],
+                [Participant(striker, Role.SIDE_A)] if striker else [],
+                [Participant(target, Role.SIDE_B)] if target else [],
                 0.0,
             )
         bomber = s.jihadist if rng.random() < 0.85 else s.unidentified
@@ -249,8 +258,8 @@ class Cast:
             else s.state
         )
         return (
-            [Participant(bomber, ParticipantRole.SIDE_A)] if bomber else [],
-            [Participant(target, ParticipantRole.SIDE_B)] if target else [],
+            [Participant(bomber, Role.SIDE_A)] if bomber else [],
+            [Participant(target, Role.SIDE_B)] if target else [],
             0.2,
         )
 
@@ -266,23 +275,21 @@ class Cast:
         ):
             actor = s.state
             if sub_event == SubEventType.ARRESTS and s.civilians:
-                side_b = [Participant(s.civilians, ParticipantRole.SIDE_B)]
+                side_b = [Participant(s.civilians, Role.SIDE_B)]
         else:
             actor = s.jihadist if self.rng.random() < 0.8 else s.state
             if (
                 sub_event in (SubEventType.LOOTING_PROPERTY_DESTRUCTION, SubEventType.AGREEMENT)
                 and s.civilians
             ):
-                side_b = [Participant(s.civilians, ParticipantRole.SIDE_B)]
-        return ([Participant(actor, ParticipantRole.SIDE_A)] if actor else []), side_b, 0.0
+                side_b = [Participant(s.civilians, Role.SIDE_B)]
+        return ([Participant(actor, Role.SIDE_A)] if actor else []), side_b, 0.0
 
     def _demonstration(self, s: Scene, event_type: str, sub_event: str) -> tuple[list, list, float]:
         """Protests and riots. The catalogue has no protesters or rioters actor: the country's
         civilians stand in, with a note."""
         note = "protesters" if event_type == EventType.PROTESTS else "rioters"
-        side_a = (
-            [Participant(s.civilians, ParticipantRole.SIDE_A, note=note)] if s.civilians else []
-        )
+        side_a = [Participant(s.civilians, Role.SIDE_A, note=note)] if s.civilians else []
         side_b = []
         if (
             sub_event
@@ -292,7 +299,7 @@ class Cast:
             )
             and s.state
         ):
-            side_b = [Participant(s.state, ParticipantRole.SIDE_B)]
+            side_b = [Participant(s.state, Role.SIDE_B)]
         elif sub_event == SubEventType.MOB_VIOLENCE and s.civilians:
-            side_b = [Participant(s.civilians, ParticipantRole.SIDE_B)]
+            side_b = [Participant(s.civilians, Role.SIDE_B)]
         return side_a, side_b, 0.0

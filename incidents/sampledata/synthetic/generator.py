@@ -9,9 +9,11 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from actors.models import ActorKind
 from incidents.geo.countries import SAHEL_COUNTRIES
-from incidents.models import GeoPrecision, Origin, ParticipantRole, Status, TimePrecision
-from incidents.sampledata.synthetic.cast import Cast, Participant
+from incidents.models import AcledPosition, GeoPrecision, Origin, Status, TimePrecision, UcdpSide
+from incidents.precision import time_precision_for
+from incidents.sampledata.synthetic.cast import Cast, Participant, Role
 from incidents.sampledata.synthetic.profile import (
     DEFAULT_FATALITY_SHAPE,
     EVENT_TYPE_WEIGHTS,
@@ -35,6 +37,55 @@ SYNTHETIC_TAG = "synthetic"
 TITLE_PREFIX = "[synthetic]"
 MAX_TITLE_LENGTH = 300
 MAX_FATALITIES = 700
+
+
+POSITIONS = {
+    Role.SIDE_A: AcledPosition.ACTOR1,
+    Role.SIDE_B: AcledPosition.ACTOR2,
+    Role.ASSOCIATED_A: AcledPosition.ASSOC_ACTOR_1,
+    Role.ASSOCIATED_B: AcledPosition.ASSOC_ACTOR_2,
+}
+
+
+def participant_rows(incident_id: int, participants: list[Participant]) -> list[tuple]:
+    """Rows for COPY (writer.PARTICIPANT_COLUMNS): ACLED's position from the cast's role; UCDP's
+    side A is the government wherever state forces take part (state-based and one-sided violence
+    by the state), else the side that acted; the first actor of the acting side initiated it."""
+    state_on_b = any(
+        p.actor.kind == ActorKind.STATE and p.role in (Role.SIDE_B, Role.ASSOCIATED_B)
+        for p in participants
+    ) and not any(
+        p.actor.kind == ActorKind.STATE and p.role in (Role.SIDE_A, Role.ASSOCIATED_A)
+        for p in participants
+    )
+    rows, seen = [], {}
+    for p in participants:
+        position = POSITIONS[p.role]
+        if position in (AcledPosition.ACTOR1, AcledPosition.ACTOR2) and position in seen:
+            position = (
+                AcledPosition.ASSOC_ACTOR_1
+                if position == AcledPosition.ACTOR1
+                else AcledPosition.ASSOC_ACTOR_2
+            )
+        acting = p.role in (Role.SIDE_A, Role.ASSOCIATED_A)
+        side = UcdpSide.B if acting == state_on_b else UcdpSide.A
+        sequence = seen.get(position, 0)
+        seen[position] = sequence + 1
+        initiator = position == AcledPosition.ACTOR1
+        rows.append(
+            (
+                incident_id,
+                p.actor.actor_id,
+                position,
+                side,
+                initiator,
+                p.claimed,
+                p.note,
+                sequence,
+                "",
+            )
+        )
+    return rows
 
 
 class Generator:
@@ -80,14 +131,19 @@ class Generator:
         return date.fromordinal(self.rng.randint(first, last))
 
     def _dates(self, day: date) -> tuple[date, date, int]:
+        """A range and the precision it has: a day, a span of days, or a month (clipped to the
+        generated period, which may leave a short range: its precision then says so)."""
         precision = self.time_precision.pick(self.rng)
         if precision == TimePrecision.DAY:
             return day, day, precision
         if precision == TimePrecision.WEEK:
-            return day, min(day + timedelta(days=self.rng.randint(2, 6)), self.end), precision
-        first = max(day.replace(day=1), self.start)
-        last = min(day.replace(day=calendar.monthrange(day.year, day.month)[1]), self.end)
-        return first, last, precision
+            last = min(day + timedelta(days=self.rng.randint(2, 6)), self.end)
+        else:
+            day, last = (
+                max(day.replace(day=1), self.start),
+                min(day.replace(day=calendar.monthrange(day.year, day.month)[1]), self.end),
+            )
+        return day, last, time_precision_for((last - day).days)
 
     # Where
     def _new_episode(self) -> None:
@@ -157,7 +213,7 @@ class Generator:
         fatalities: tuple,
     ) -> tuple[str, str]:
         def label(role_a: bool) -> str:
-            roles = (ParticipantRole.SIDE_A,) if role_a else (ParticipantRole.SIDE_B,)
+            roles = (Role.SIDE_A,) if role_a else (Role.SIDE_B,)
             for p in participants:
                 if p.role in roles:
                     if p.note:
@@ -172,7 +228,7 @@ class Generator:
         a, b = label(True), label(False)
         sentence = SENTENCES[sub_event].format(a=a, b=b, where=where, place=place.name)
         title = f"{TITLE_PREFIX} {self.labels[sub_event]}: {a}"
-        if any(p.role == ParticipantRole.SIDE_B for p in participants):
+        if any(p.role == Role.SIDE_B for p in participants):
             title += f" vs {b}"
         title = f"{title} {where}"[:MAX_TITLE_LENGTH]
         when = (
@@ -219,10 +275,7 @@ class Generator:
         fatalities = self._fatalities(sub_event)
         civilian_targeting = event_type == EventType.VIOLENCE_AGAINST_CIVILIANS or (
             event_type == EventType.EXPLOSIONS_REMOTE_VIOLENCE
-            and any(
-                p.role == ParticipantRole.SIDE_B and p.actor.kind == "civilians"
-                for p in participants
-            )
+            and any(p.role == Role.SIDE_B and p.actor.kind == "civilians" for p in participants)
         )
         title, narrative = self._text(
             sub_event, place, geo_precision, first, time_precision, participants, fatalities
@@ -251,5 +304,4 @@ class Generator:
             "",
             self.published_at,
         )
-        links = [(incident_id, p.actor.actor_id, p.role, p.claimed, p.note) for p in participants]
-        return row, links
+        return row, participant_rows(incident_id, participants)

@@ -65,11 +65,21 @@ INCIDENT_COLUMNS = (
     "tags",
     "status",
     "origin",
-    "external_id",
+    "origin_key",
     "retraction_reason",
     "published_at",
 )
-PARTICIPANT_COLUMNS = ("incident_id", "actor_id", "role", "claimed_responsibility", "note")
+PARTICIPANT_COLUMNS = (
+    "incident_id",
+    "actor_id",
+    "acled_position",
+    "ucdp_side",
+    "initiator",
+    "claimed_responsibility",
+    "note",
+    "sequence",
+    "name_as_coded",
+)
 GENERATED_STATUSES = (Status.DRAFT, Status.IN_REVIEW, Status.PUBLISHED)
 
 

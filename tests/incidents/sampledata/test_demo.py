@@ -1,6 +1,7 @@
 """The demo set lands where the reporting places it, keeps its uncertainty, loads idempotently."""
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ RN15 = "demo:rn15-sevare-bandiagara-ambush-2024"
 
 def demo(key):
     return Incident.objects.select_related("admin1", "admin2").get(
-        origin=Origin.DEMO, external_id=key
+        origin=Origin.DEMO, origin_key=key
     )
 
 
@@ -58,33 +59,83 @@ def test_uncertainty_is_recorded_as_uncertainty(reference_data):
         "explosions_remote_violence",
         "air_drone_strike",
     )
-    assert strike.geo_precision == 3  # Inadiatafane is not in the gazetteer: admin-area level
-    assert (strike.fatalities_low, strike.fatalities_best, strike.fatalities_high) == (8, 8, None)
-    harm = strike.civilian_harm
-    assert (harm.killed_children, harm.killed_total, harm.killed_max, harm.grade) == (
-        6,
-        8,
-        None,
-        "fair",
-    )
-    assert harm.victims.count() == 2 and not harm.victims.exclude(name="").exists()
+    # Inadiatafane is not in the gazetteer: coded to its cercle, in both conventions.
+    assert (strike.geo_precision, strike.ucdp_where_prec) == (3, 3)
+    assert (strike.time_precision, strike.ucdp_date_prec) == (1, 1)
+    assert strike.estimate("fatalities") == (8, 8, None)
+    assert strike.estimate("killed_civilians") == (8, 8, None)
+    assert strike.estimate("killed_side_a") == (None, None, None)
 
     ambush = demo(RN15)
-    assert ambush.time_precision == 3 and ambush.date_start < ambush.date_end
-    assert ambush.geo_precision == 2
-    assert (ambush.fatalities_low, ambush.fatalities_best, ambush.fatalities_high) == (
+    assert (ambush.date_start, ambush.date_end) == (date(2024, 7, 28), date(2024, 11, 30))
+    assert (ambush.time_precision, ambush.ucdp_date_prec) == (3, 5)
+    assert (ambush.geo_precision, ambush.ucdp_where_prec) == (2, 5)
+    # "About seven killed, at least one of them a Wagner member, the toll possibly higher":
+    # at least one dead in all, about seven, no upper bound.
+    assert ambush.estimate("fatalities") == (1, 7, None)
+    assert ambush.estimate("killed_side_a") == (1, 7, None)
+    roles = {
+        (p.actor.slug, p.acled_position, p.ucdp_side, p.initiator, p.claimed_responsibility)
+        for p in ambush.participants.all()
+    }
+    assert roles == {
+        ("jnim", "actor1", "B", True, True),
+        ("fama", "actor2", "A", False, False),
+        ("wagner", "assoc_actor_2", "A", False, False),
+    }
+    claims = Claim.objects.filter(incident=ambush).select_related("source")
+    video = claims.get(claims_responsibility=True)
+    assert video.source.kind == "claim_video"
+    assert claims.count() == 2
+
+
+def test_inadiatafane_harm_is_coded_as_the_brief_tells_it(reference_data):
+    demo_load()
+    strike = demo(INADIATAFANE)
+    assessment = strike.harm_assessments.get(assessor="Sahel Incident Monitor team")
+    killed = (
+        assessment.killed_children,
+        assessment.killed_women,
+        assessment.killed_men,
+        assessment.killed_unknown,
+    )
+    assert killed == (6, 1, 1, 0)
+    died_later = [
+        assessment.died_later_children,
+        assessment.died_later_women,
+        assessment.died_later_men,
+    ]
+    assert died_later == [3, 1, 0] and assessment.total("died_later") == 4
+    assert assessment.objects_hit == ["market", "vehicle"]
+    assert (assessment.means, assessment.strikes, assessment.grade) == (["drone_strike"], 3, "fair")
+    assert assessment.abducted_children is None and assessment.total("displaced") is None
+    victims = list(assessment.victims.order_by("id"))
+    assert [(v.age_years, v.age_months, v.sex, v.status) for v in victims] == [
+        (None, 6, "male", "died_later"),
+        (9, None, "female", "died_later"),
+        (1, None, "unknown", "died_later"),
+        (None, None, "female", "died_later"),
+        (50, None, "male", "killed"),
+        (None, None, "male", "injured"),
+        (None, None, "male", "injured"),
+    ]
+    assert victims[4].age_approximate and victims[1].death_or_treatment_date_end == date(
+        2024, 10, 22
+    )
+    assert not assessment.victims.exclude(name="").exists(), "no names in the demo"
+    # The first, lower toll is kept as its own claim and assessment, not overwritten.
+    first = strike.claims.get(source__publisher="RFI")
+    assert first.estimate("fatalities") == (None, 5, None)
+    earlier = strike.harm_assessments.get(grade="not_assessed")
+    assert (earlier.killed_children, earlier.killed_unknown, earlier.killed_women) == (4, 1, None)
+    witness = strike.claims.get(source__kind="eyewitness")
+    assert "five motorbikes" in witness.quote and witness.estimate("fatalities") == (
         None,
-        7,
+        None,
         None,
     )
-    roles = {(p.actor.slug, p.role, p.claimed_responsibility) for p in ambush.participants.all()}
-    assert roles == {
-        ("jnim", "side_a", True),
-        ("fama", "side_b", False),
-        ("wagner", "assoc_b", False),
-    }
-    claims = Claim.objects.filter(incident=ambush)
-    assert claims.count() == 2 and claims.filter(claims_responsibility=True).count() == 1
+    languages = set(strike.claims.values_list("source__language", flat=True))
+    assert languages == {"eng", "fra", ""}
 
 
 def test_loading_the_demo_twice_changes_nothing(reference_data):
@@ -99,6 +150,7 @@ def test_loading_the_demo_twice_changes_nothing(reference_data):
     before = snapshot()
     second = demo_load()
     assert (second.created, second.updated, second.unchanged) == (0, 0, 2)
+    assert not second.changed
     assert snapshot() == before
 
 

@@ -20,7 +20,15 @@ from actors.models import Actor
 from actors.services import actor_catalogue_load, read_catalogue
 from incidents.geo.boundaries import boundaries_load, read_boundaries
 from incidents.geo.gazetteer import gazetteer_load, read_geonames
-from incidents.models import Incident, IncidentActor, Origin, ParticipantRole, Place, Status
+from incidents.models import (
+    AcledPosition,
+    Incident,
+    IncidentActor,
+    Origin,
+    Place,
+    Status,
+    UcdpSide,
+)
 from incidents.sampledata.synthetic import (
     SYNTHETIC_TAG,
     TITLE_PREFIX,
@@ -102,7 +110,9 @@ def test_every_participant_was_active_on_the_incident_dates(data):
             assert incident.country_code in actor.countries, (actor.slug, incident.country_code)
         if actor.slug == "wagner":
             assert incident.country_code == "ML"
-            assert date(2021, 12, 1) <= incident.date_start <= incident.date_end <= date(2025, 6, 6)
+            # Attached to FAMa from December 2021 to its announced exit (June 2025).
+            assert date(2021, 12, 1) <= incident.date_start
+            assert incident.date_end <= date(2025, 6, 30)
         if actor.slug == "isgs":
             assert incident.date_end <= date(2022, 3, 1)
         if actor.slug == "issp":
@@ -110,7 +120,10 @@ def test_every_participant_was_active_on_the_incident_dates(data):
         if actor.slug == "vdp":
             assert incident.country_code == "BF" and incident.date_start >= date(2020, 1, 21)
         if link.claimed_responsibility:
-            assert link.role == ParticipantRole.SIDE_A and actor.kind == "jihadist"
+            assert link.acled_position == AcledPosition.ACTOR1 and actor.kind == "jihadist"
+        if actor.kind == "state":
+            # UCDP: the government is side A wherever it takes part.
+            assert link.ucdp_side == UcdpSide.A, (incident.pk, actor.slug)
 
 
 def test_event_types_in_acled_sahel_proportions_and_consistent(data):
@@ -126,7 +139,11 @@ def test_event_types_in_acled_sahel_proportions_and_consistent(data):
     vac = synthetic().filter(event_type=EventType.VIOLENCE_AGAINST_CIVILIANS)
     assert vac.filter(civilian_targeting=False).count() == 0
     assert (
-        vac.filter(participants__actor__kind="civilians", participants__role=ParticipantRole.SIDE_B)
+        vac.filter(
+            participants__actor__kind="civilians",
+            participants__acled_position=AcledPosition.ACTOR2,
+            participants__ucdp_side=UcdpSide.B,
+        )
         .distinct()
         .count()
         == vac.count()
@@ -134,7 +151,7 @@ def test_event_types_in_acled_sahel_proportions_and_consistent(data):
     strikes = synthetic().filter(sub_event_type="air_drone_strike")
     assert (
         strikes.exclude(
-            participants__role=ParticipantRole.SIDE_A,
+            participants__acled_position=AcledPosition.ACTOR1,
             participants__actor__kind__in=["state", "external"],
         ).count()
         == 0
@@ -195,12 +212,17 @@ def test_delete_removes_synthetic_incidents_and_participants_only(data):
         title="A real incident",
         date_start=date(2024, 1, 1),
         date_end=date(2024, 1, 1),
+        time_precision=1,
+        geo_precision=1,
         event_type=EventType.BATTLES,
         sub_event_type="armed_clash",
         status=Status.DRAFT,
     )
     IncidentActor.objects.create(
-        incident=real, actor=Actor.objects.get(slug="jnim"), role=ParticipantRole.SIDE_A
+        incident=real,
+        actor=Actor.objects.get(slug="jnim"),
+        acled_position=AcledPosition.ACTOR1,
+        ucdp_side=UcdpSide.B,
     )
     assert synthetic_incidents_delete() == COUNT
     assert list(Incident.objects.values_list("id", flat=True)) == [real.id]
