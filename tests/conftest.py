@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import redis
 from django.conf import settings
 
 from tests import factories
@@ -188,3 +189,56 @@ def docker_compose_binary() -> str:
         "docker-compose",
         "install Debian's docker-compose package (apt-get install docker-compose)",
     )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A real redis-server of our own, so the test can stop it."""
+    port = free_port()
+    log_path = tmp_path / "redis-server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                redis_server_binary(),
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+    deadline = time.monotonic() + 10
+    try:
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    if process.poll() is None:
+                        process.kill()
+                    process.wait()
+                    pytest.fail(
+                        f"redis-server on port {port} never answered PING "
+                        f"(exit code {process.returncode}); its output:\n{log_path.read_text()}"
+                    )
+                time.sleep(0.1)
+    finally:
+        client.close()
+    yield url, process
+    if process.poll() is None:
+        process.kill()
+    process.wait()

@@ -1,10 +1,22 @@
-"""Every write is kept in history and attributed: to the user of a request, or to the command."""
+"""Every write is kept in history and attributed: to the user of a request, or to the command;
+every model the README lists keeps its inserts, updates and deletes, and `updated_at` is true
+whichever way a row is written."""
 
 import pytest
+from django.apps import apps
+from django.db import connection
 from django.urls import reverse
 
-from incidents.models import Incident, Status
-from tests.factories import IncidentFactory
+from actors.models import ActorAlias, ActorPresence, ActorRelation
+from incidents.models import AcledEvent, Incident, Status, UcdpEvent, Victim
+from tests.factories import (
+    ActorFactory,
+    ClaimFactory,
+    HarmAssessmentFactory,
+    IncidentActorFactory,
+    IncidentFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +92,128 @@ def test_a_management_command_write_is_attributed_to_the_command(db):
     last = Actor.objects.get(slug="jnim").events.order_by("pgh_id").last()
     assert last.pgh_label == "update" and last.description != "edited by hand"
     assert last.pgh_context.metadata["command"] == "load_actors"
+
+
+# --- Every model the README lists keeps its inserts, updates and deletes -----------------------
+
+
+def _incident():
+    return IncidentFactory()
+
+
+MAKERS = {
+    # model label: (make an instance, a field to change, its new value)
+    "incidents.Incident": (_incident, "title", "Changed"),
+    "incidents.IncidentActor": (lambda: IncidentActorFactory(), "note", "changed"),
+    "incidents.Source": (lambda: SourceFactory(), "publisher", "Changed"),
+    "incidents.Claim": (lambda: ClaimFactory(), "summary", "Changed"),
+    "incidents.CivilianHarmReport": (lambda: HarmAssessmentFactory(), "assessment", "Changed"),
+    "incidents.Victim": (
+        lambda: Victim.objects.create(report=HarmAssessmentFactory(), status="killed"),
+        "notes",
+        "changed",
+    ),
+    "incidents.AcledEvent": (
+        lambda: AcledEvent.objects.create(
+            incident=IncidentFactory(), event_id_cnty="MLI1", event_date="2024-03-01"
+        ),
+        "tags",
+        "changed",
+    ),
+    "incidents.UcdpEvent": (
+        lambda: UcdpEvent.objects.create(incident=IncidentFactory(), ged_id=1),
+        "dyad_name",
+        "changed",
+    ),
+    "actors.Actor": (lambda: ActorFactory(), "description", "changed"),
+    "actors.ActorAlias": (
+        lambda: ActorAlias.objects.create(actor=ActorFactory(), name="An alias"),
+        "language",
+        "fra",
+    ),
+    "actors.ActorRelation": (
+        lambda: ActorRelation.objects.create(
+            source=ActorFactory(), target=ActorFactory(), type="member_of"
+        ),
+        "note",
+        "changed",
+    ),
+    "actors.ActorPresence": (
+        lambda: ActorPresence.objects.create(actor=ActorFactory(), country_code="ML"),
+        "note",
+        "changed",
+    ),
+}
+
+
+def test_every_model_with_history_is_covered_here():
+    tracked = {
+        f"{m._meta.app_label}.{m.__name__}"
+        for m in apps.get_models()
+        if m._meta.app_label in {"incidents", "actors"} and hasattr(m, "events")
+    }
+    assert tracked == set(MAKERS)
+
+
+@pytest.mark.parametrize("label", sorted(MAKERS))
+def test_inserts_updates_and_deletes_are_kept_in_history(label):
+    make, field, value = MAKERS[label]
+    obj = make()
+    pk = obj.pk
+    type(obj).objects.filter(pk=pk).update(**{field: value})  # a bulk write, not save()
+    with connection.cursor() as cursor:  # raw SQL, too
+        table = type(obj)._meta.db_table
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
+    model = apps.get_model(label)
+    event_model = model.events.rel.related_model
+    events = list(event_model.objects.filter(pgh_obj_id=pk).order_by("pgh_id"))
+    assert [e.pgh_label for e in events] == ["insert", "update", "delete"]
+    assert getattr(events[1], field) == value and getattr(events[2], field) == value
+
+
+UPDATED_AT = [
+    (label, maker)
+    for label, maker in MAKERS.items()
+    if any(f.name == "updated_at" for f in apps.get_model(label)._meta.fields)
+]
+
+
+@pytest.mark.parametrize(("label", "maker"), UPDATED_AT, ids=[label for label, _ in UPDATED_AT])
+def test_updated_at_is_true_on_every_write_path(label, maker):
+    make, field, value = maker
+    obj = make()
+    model, table = type(obj), type(obj)._meta.db_table
+
+    def age():
+        with connection.cursor() as cursor:
+            # Set the date back with the triggers off (they would set it to now()); deferred
+            # foreign-key checks must run first, or the table cannot be altered.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            cursor.execute(
+                f"UPDATE {table} SET updated_at = '2000-01-01' WHERE id = %s",
+                [obj.pk],
+            )
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    def updated_at():
+        return model.objects.values_list("updated_at", flat=True).get(pk=obj.pk).year
+
+    age()
+    setattr(obj, field, value)
+    obj.save(update_fields=[field])  # the ORM
+    assert updated_at() > 2000
+    age()
+    model.objects.filter(pk=obj.pk).update(**{field: f"{value} again"})  # a bulk update
+    assert updated_at() > 2000
+    age()
+    with connection.cursor() as cursor:  # raw SQL, as a loader or a psql session would write
+        cursor.execute(
+            f"UPDATE {table} SET {field} = %s WHERE id = %s",
+            [f"{value} by hand", obj.pk],
+        )
+    assert updated_at() > 2000
+    age()
+    model.objects.filter(pk=obj.pk).update(**{field: f"{value} by hand"})  # no real change
+    assert updated_at() == 2000, "an unchanged row keeps its date"

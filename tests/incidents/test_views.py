@@ -1,6 +1,9 @@
 """Pages and map data: login and role required; viewers see published data only and no
 personal data; bad input gets a clear 400."""
 
+import gzip
+import json
+
 import pytest
 from django.contrib.gis.geos import Point
 
@@ -130,3 +133,39 @@ def test_pages_load_no_asset_from_another_host(client, users):
     urls = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert urls, "the map page should reference its assets"
     assert not [u for u in urls if u.startswith(("http://", "https://", "//"))]
+
+
+def test_map_data_is_compressed_but_pages_with_a_csrf_token_are_not(
+    client, users, published, reference_data
+):
+    """JSON carries no secret of the session, so it is gzipped; pages carry the CSRF token of
+    the logout form, so compressing them would expose it to BREACH."""
+    client.force_login(users["viewer"])
+    data = client.get("/map/incidents.geojson", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert data.status_code == 200 and data["Content-Encoding"] == "gzip"
+    assert gzip.decompress(data.content).startswith(b'{"type":"FeatureCollection"')
+    basemap = client.get("/map/basemap.geojson", HTTP_ACCEPT_ENCODING="gzip")
+    assert basemap["Content-Encoding"] == "gzip"
+    page = client.get("/", HTTP_ACCEPT_ENCODING="gzip")
+    assert "csrfmiddlewaretoken" in page.content.decode()
+    assert not page.has_header("Content-Encoding")
+
+
+def test_the_base_map_is_still_served_when_the_cache_is_down(
+    client, users, settings, private_redis, reference_data
+):
+    url, process = private_redis
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    }
+    client.force_login(users["viewer"])
+    with_cache = client.get("/map/basemap.geojson")
+    assert with_cache.status_code == 200
+    process.terminate()
+    process.wait(timeout=10)
+
+    without_cache = client.get("/map/basemap.geojson")
+
+    assert without_cache.status_code == 200
+    assert without_cache.content == with_cache.content
+    assert json.loads(without_cache.content)["features"], "the base layer is not lost"

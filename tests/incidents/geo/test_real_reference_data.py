@@ -1,4 +1,4 @@
-"""The loaders on the real published files (REFERENCE_DATA_DIR, e.g. ../shared/data): Who's On
+"""The loaders on the real published files (REFERENCE_DATA_DIR): Who's On
 First boundaries of Mali, Burkina Faso and Niger and the three GeoNames dumps.
 
 Everything is loaded once for the module, committed as the commands do it, and removed
@@ -18,7 +18,10 @@ from incidents.models import AdminArea, Place, PlaceName, ReferenceDataset
 from incidents.services import reference_data_setup
 
 COUNTRIES = ("ML", "BF", "NE")
-NEEDS = "needs the real reference files: set REFERENCE_DATA_DIR to a folder like ../shared/data"
+NEEDS = (
+    "needs the real reference files: set REFERENCE_DATA_DIR to a folder holding geonames/ "
+    "and boundaries/wof/ (see the README)"
+)
 
 
 def reference_dir() -> Path | None:

@@ -34,7 +34,8 @@ def test_demo_lands_in_the_right_regions_and_cercles_with_published_boundaries(d
     base = Path(os.environ.get("REFERENCE_DATA_DIR", "")) / "boundaries" / "wof"
     if not os.environ.get("REFERENCE_DATA_DIR") or not base.is_dir():
         pytest.skip(
-            "needs the real reference files: set REFERENCE_DATA_DIR to a folder like ../shared/data"
+            "needs the real reference files: set REFERENCE_DATA_DIR to a folder holding geonames/ "
+            "and boundaries/wof/ (see the README)"
         )
     from actors.services import actor_catalogue_load, read_catalogue
     from incidents.geo.boundaries import boundaries_load, read_boundaries
