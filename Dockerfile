@@ -8,7 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends gdal-bin curl \
+ && apt-get install -y --no-install-recommends gdal-bin gettext curl \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -18,6 +18,7 @@ RUN pip install -r requirements.lock
 COPY . .
 RUN useradd --system --home /app sahel \
  && DEBUG=1 python manage.py collectstatic --noinput \
+ && DEBUG=1 python manage.py compilemessages --ignore '.*' \
  && chown -R sahel /app
 USER sahel
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from actors.models import Actor, ActorAlias, ActorPresence, ActorRelation
+from actors.names import normalise_name
 
 
 class ActorAliasInline(admin.TabularInline):
@@ -40,7 +42,7 @@ class RelationOutInline(admin.TabularInline):
         "countries",
         "note",
     )
-    verbose_name_plural = "relations (this actor is …)"
+    verbose_name_plural = _("relations (this actor is …)")
 
 
 @admin.register(Actor)
@@ -61,8 +63,6 @@ class ActorAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at")
 
     def get_search_results(self, request, queryset, search_term):
-        from actors.names import normalise_name
-
         # Also match aliases in their normalised form ("Jama'at" finds "Jamaat"), within the
         # changelist's current filters.
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)

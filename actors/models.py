@@ -110,6 +110,8 @@ class Actor(models.Model):
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta:
+        verbose_name = _("actor")
+        verbose_name_plural = _("actors")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ActorKind.values), name="actor_kind_valid"),
@@ -164,6 +166,8 @@ class ActorPresence(models.Model):
     )
 
     class Meta:
+        verbose_name = _("presence")
+        verbose_name_plural = _("presences")
         ordering = ["actor", "country_code", "start_date"]
         constraints = [
             models.CheckConstraint(
@@ -223,7 +227,7 @@ class ActorAlias(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "actor aliases"
+        verbose_name_plural = _("actor aliases")
         ordering = ["actor", "name"]
         constraints = [
             models.UniqueConstraint(fields=["actor", "name"], name="actor_alias_unique_name"),
@@ -295,6 +299,8 @@ class ActorRelation(models.Model):
     )
 
     class Meta:
+        verbose_name = _("relation")
+        verbose_name_plural = _("relations")
         ordering = ["source", "type", "start_date"]
         constraints = [
             models.CheckConstraint(

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.text import slugify
 
 from actors.models import (
     Actor,
@@ -17,6 +18,7 @@ from actors.models import (
     DatePrecision,
     RelationType,
 )
+from actors.selectors import actors_matching_name
 from config.loading import LoadReport, save_changed
 
 CATALOGUE_PATH = Path(__file__).resolve().parent / "reference" / "actors.json"
@@ -211,10 +213,6 @@ def actor_resolve_or_create(
     matches, a new actor under that name, with the name as its alias and `note` saying where it
     came from, for an editor to merge or complete. Raises CatalogueError when the name is
     ambiguous (it means several actors then)."""
-    from django.utils.text import slugify
-
-    from actors.selectors import actors_matching_name
-
     found = list(actors_matching_name(name, on=on)[:2])
     if len(found) == 1:
         return found[0]

@@ -18,6 +18,7 @@ from incidents.models import (
     Claim,
     Incident,
     IncidentActor,
+    MapCell,
     Place,
     PlaceName,
     ReferenceDataset,
@@ -259,13 +260,13 @@ class IncidentAdmin(ServicesMixin, LeafletGeoAdmin):
 
     @admin.action(description=_("Submit the selected drafts for review"), permissions=["change"])
     def submit_for_review(self, request, queryset):
-        self._workflow(request, queryset, services.incident_submit_for_review, "sent to review")
+        self._workflow(request, queryset, services.incident_submit_for_review, _("sent to review"))
 
     @admin.action(
         description=_("Publish the selected incidents (reviewers)"), permissions=["publish"]
     )
     def publish(self, request, queryset):
-        self._workflow(request, queryset, services.incident_publish, "published")
+        self._workflow(request, queryset, services.incident_publish, _("published"))
 
     def has_publish_permission(self, request):
         return request.user.has_perm("incidents.publish_incident")
@@ -452,4 +453,22 @@ class ReferenceDatasetAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MapCell)
+class MapCellAdmin(admin.ModelAdmin):
+    """The map's summary, kept by the database: shown for inspection only."""
+
+    list_display = ("level", "grain", "period", "cx", "cy", "event_type", "published", "n")
+    list_filter = ("level", "grain", "published", "event_type")
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

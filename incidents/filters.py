@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.models import Actor
 from actors.selectors import FOREVER, NEVER, actor_group_windows
-from incidents.models import Incident, IncidentActor
+from incidents.models import GeoPrecision, Incident, IncidentActor
 from incidents.taxonomy import EventType, SubEventType
 
 
@@ -116,7 +116,14 @@ class IncidentFilterSet(django_filters.FilterSet):
     )
     event_type = django_filters.MultipleChoiceFilter(choices=EventType.choices)
     sub_event_type = django_filters.MultipleChoiceFilter(choices=SubEventType.choices)
-    country = django_filters.CharFilter(field_name="country_code", label=_("country (ISO alpha-2)"))
+    country = django_filters.CharFilter(
+        field_name="country_code",
+        method="filter_countries",
+        label=_("countries (ISO alpha-2, comma-separated)"),
+    )
+    geo_precision = django_filters.MultipleChoiceFilter(
+        choices=GeoPrecision.choices, label=_("geo precision")
+    )
     actor = ActorsFilter(label=_("actors (slugs or ids, comma-separated)"))
     actor_members = django_filters.BooleanFilter(
         method="members_are_read_by_the_actor_filter",
@@ -133,12 +140,17 @@ class IncidentFilterSet(django_filters.FilterSet):
             "event_type",
             "sub_event_type",
             "country",
+            "geo_precision",
             "actor",
             "actor_members",
         ]
 
     def members_are_read_by_the_actor_filter(self, queryset, name, value):
         return queryset
+
+    def filter_countries(self, queryset, name, value):
+        codes = [c.strip().upper() for c in value.split(",") if c.strip()]
+        return queryset.filter(country_code__in=codes) if codes else queryset
 
 
 def filter_errors(filterset: django_filters.FilterSet) -> dict[str, list[str]]:

@@ -7,6 +7,7 @@ from typing import TypeVar
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from actors.services import CATALOGUE_PATH, actor_catalogue_load, read_catalogue
 from config.db import analyze, immediate_constraints
@@ -134,7 +135,7 @@ def incident_update(incident_id: int, *, user: User | None, **fields) -> Inciden
     """Changes the given fields of an incident (locked while it changes); writes nothing when
     nothing differs. The status changes only through the workflow services."""
     if "status" in fields:
-        raise WorkflowError("Change the status through the workflow (submit, publish, retract).")
+        raise WorkflowError(_("Change the status through the workflow (submit, publish, retract)."))
     incident = _locked(Incident, incident_id)
     changed = _assign(incident, fields)
     if changed:
@@ -198,14 +199,15 @@ def _require(condition: bool, message: str) -> None:
 def incident_submit_for_review(incident_id: int, *, user: User) -> Incident:
     """draft -> in review. The incident must have a location and a sub-event type by then (the
     database refuses the rest too)."""
-    _require(user.has_perm("incidents.change_incident"), "You may not edit incidents.")
+    _require(user.has_perm("incidents.change_incident"), _("You may not edit incidents."))
     incident = _locked(Incident, incident_id)
     _require(
         incident.status == Status.DRAFT,
-        f"Only drafts go to review (this one is {incident.status}).",
+        _("Only drafts go to review (this one is %(status)s).")
+        % {"status": incident.get_status_display()},
     )
-    _require(incident.location is not None, "Set the location before asking for review.")
-    _require(bool(incident.sub_event_type), "Set the sub-event type before asking for review.")
+    _require(incident.location is not None, _("Set the location before asking for review."))
+    _require(bool(incident.sub_event_type), _("Set the sub-event type before asking for review."))
     incident.status = Status.IN_REVIEW
     record_save(incident, user=user, fields=["status"])
     return incident
@@ -214,13 +216,14 @@ def incident_submit_for_review(incident_id: int, *, user: User) -> Incident:
 @transaction.atomic
 def incident_publish(incident_id: int, *, user: User) -> Incident:
     """in review -> published, by a reviewer who did not create the incident."""
-    _require(user.has_perm("incidents.publish_incident"), "Only reviewers may publish.")
+    _require(user.has_perm("incidents.publish_incident"), _("Only reviewers may publish."))
     incident = _locked(Incident, incident_id)
     _require(
         incident.status == Status.IN_REVIEW,
-        f"Only incidents in review can be published (this one is {incident.status}).",
+        _("Only incidents in review can be published (this one is %(status)s).")
+        % {"status": incident.get_status_display()},
     )
-    _require(incident.created_by_id != user.pk, "A reviewer cannot publish their own entry.")
+    _require(incident.created_by_id != user.pk, _("A reviewer cannot publish their own entry."))
     incident.status = Status.PUBLISHED
     incident.published_by = user
     incident.published_at = timezone.now()
@@ -231,10 +234,10 @@ def incident_publish(incident_id: int, *, user: User) -> Incident:
 @transaction.atomic
 def incident_retract(incident_id: int, *, user: User, reason: str) -> Incident:
     """published -> retracted, with the reason kept on the record (it is never deleted)."""
-    _require(user.has_perm("incidents.publish_incident"), "Only reviewers may retract.")
+    _require(user.has_perm("incidents.publish_incident"), _("Only reviewers may retract."))
     incident = _locked(Incident, incident_id)
-    _require(incident.status == Status.PUBLISHED, "Only published incidents can be retracted.")
-    _require(bool(reason and reason.strip()), "Say why the incident is retracted.")
+    _require(incident.status == Status.PUBLISHED, _("Only published incidents can be retracted."))
+    _require(bool(reason and reason.strip()), _("Say why the incident is retracted."))
     incident.status = Status.RETRACTED
     incident.retraction_reason = reason.strip()
     record_save(incident, user=user, fields=["status", "retraction_reason"])

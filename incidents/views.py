@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
@@ -96,7 +97,7 @@ def incident_detail(request, pk: int):
     try:
         incident = selectors.incident_detail(request.user, pk)
     except Incident.DoesNotExist:
-        raise Http404("No such incident, or not visible to you.") from None
+        raise Http404(_("No such incident, or not visible to you.")) from None
     return render(
         request,
         "incidents/incident_detail.html",

@@ -150,11 +150,14 @@ LOGIN_REDIRECT_URL = "incidents:map"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("fr", _("Français"))]
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Numbers in pages follow the language: 12,345.5 in English, 12 345,5 in French. Identifiers
+# shown in templates (incident numbers, UCDP GED ids) go through |unlocalize.
+USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -45,6 +45,8 @@ class AdminArea(models.Model):
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta:
+        verbose_name = _("admin area")
+        verbose_name_plural = _("admin areas")
         ordering = ["country_code", "level", "name_en"]
         constraints = [
             models.UniqueConstraint(fields=["level", "code"], name="admin_area_unique_code"),
@@ -136,6 +138,8 @@ class Place(models.Model):
     modified_on = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("gazetteer place")
+        verbose_name_plural = _("gazetteer places")
         ordering = ["country_code", "name"]
         constraints = [
             models.UniqueConstraint(fields=["source", "source_id"], name="place_unique_source_id"),
@@ -203,6 +207,8 @@ class ReferenceDataset(models.Model):
     loaded_at = models.DateTimeField(db_default=Now())
 
     class Meta:
+        verbose_name = _("reference dataset")
+        verbose_name_plural = _("reference datasets")
         ordering = ["name"]
 
     def __str__(self) -> str:

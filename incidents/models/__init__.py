@@ -34,6 +34,7 @@ from incidents.models.incident import (
     UcdpSide,
     UcdpViolenceType,
 )
+from incidents.models.mapcells import MapCell
 from incidents.models.sources import (
     Claim,
     Credibility,
@@ -62,6 +63,7 @@ __all__ = [
     "HarmMeans",
     "Incident",
     "IncidentActor",
+    "MapCell",
     "Origin",
     "Place",
     "PlaceName",

@@ -52,6 +52,8 @@ class AcledEvent(models.Model):
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta:
+        verbose_name = _("ACLED record")
+        verbose_name_plural = _("ACLED records")
         ordering = ["event_id_cnty"]
         constraints = [
             models.CheckConstraint(
@@ -114,6 +116,8 @@ class UcdpEvent(models.Model):
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta:
+        verbose_name = _("UCDP GED record")
+        verbose_name_plural = _("UCDP GED records")
         ordering = ["ged_id"]
         constraints = [
             models.CheckConstraint(

@@ -11,7 +11,9 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from config.triggers import touch_updated_at
 from incidents.models.incident import Attributed, Incident
@@ -58,11 +60,11 @@ class CivilianObject(models.TextChoices):
 HARM_CATEGORIES = ("children", "women", "men", "unknown")
 HARM_OUTCOMES = ("killed", "injured", "died_later", "abducted", "displaced")
 OUTCOME_LABELS = {
-    "killed": _("killed"),
-    "injured": _("injured"),
-    "died_later": _("died later of their wounds"),
-    "abducted": _("abducted"),
-    "displaced": _("displaced"),
+    "killed": pgettext_lazy("people", "killed"),
+    "injured": pgettext_lazy("people", "injured"),
+    "died_later": pgettext_lazy("people", "died later of their wounds"),
+    "abducted": pgettext_lazy("people", "abducted"),
+    "displaced": pgettext_lazy("people", "displaced"),
 }
 CATEGORY_LABELS = {
     "children": _("children"),
@@ -74,7 +76,9 @@ CATEGORY_LABELS = {
 
 def _count(outcome: str, category: str) -> models.PositiveIntegerField:
     return models.PositiveIntegerField(
-        f"{OUTCOME_LABELS[outcome]}: {CATEGORY_LABELS[category]}", null=True, blank=True
+        format_lazy("{}: {}", OUTCOME_LABELS[outcome], CATEGORY_LABELS[category]),
+        null=True,
+        blank=True,
     )
 
 
@@ -144,7 +148,12 @@ class CivilianHarmReport(Attributed):
         verbose_name=_("civilian objects hit"),
     )
     alleged_perpetrator = models.ForeignKey(
-        "actors.Actor", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "actors.Actor",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("alleged perpetrator"),
     )
     means = ArrayField(
         models.CharField(max_length=20, choices=HarmMeans.choices),
@@ -160,9 +169,13 @@ class CivilianHarmReport(Attributed):
         help_text=_("Where known (e.g. Bayraktar TB2, Akinci)."),
     )
     strikes = models.PositiveSmallIntegerField(_("number of strikes"), null=True, blank=True)
-    assessment = models.TextField(blank=True, help_text=_("Why this grade; what is uncertain."))
+    assessment = models.TextField(
+        _("assessment"), blank=True, help_text=_("Why this grade; what is uncertain.")
+    )
 
     class Meta:
+        verbose_name = _("civilian-harm assessment")
+        verbose_name_plural = _("civilian-harm assessments")
         ordering = ["incident", "id"]
         constraints = [
             models.CheckConstraint(
@@ -292,6 +305,8 @@ class Victim(models.Model):
     notes = models.TextField(_("notes"), blank=True, help_text=_("Sensitive."))
 
     class Meta:
+        verbose_name = _("victim")
+        verbose_name_plural = _("victims")
         ordering = ["report", "id"]
         constraints = [
             models.CheckConstraint(

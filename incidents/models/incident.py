@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.triggers import touch_updated_at
 from incidents.geo.models import AdminArea, Place
+from incidents.models.mapcells import MAPCELL_TRIGGERS
 from incidents.precision import (
     GeoPrecision,
     TimePrecision,
@@ -161,8 +162,9 @@ class Attributed(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    created_at = models.DateTimeField(_("created at"), db_default=Now(), editable=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -170,8 +172,9 @@ class Attributed(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
+        verbose_name=_("last changed by"),
     )
-    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(_("last changed at"), db_default=Now(), editable=False)
 
     class Meta:
         abstract = True
@@ -260,8 +263,12 @@ class Incident(Attributed, CasualtyEstimates):
     narrative = models.TextField(_("narrative"), blank=True)
     tags = ArrayField(models.CharField(max_length=60), default=list, blank=True)
     # Workflow and provenance
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.MANUAL)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    origin = models.CharField(
+        _("origin"), max_length=20, choices=Origin.choices, default=Origin.MANUAL
+    )
     origin_key = models.CharField(
         max_length=100,
         blank=True,
@@ -282,6 +289,8 @@ class Incident(Attributed, CasualtyEstimates):
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
         ordering = ["-date_start", "-id"]
         permissions = [
             ("publish_incident", _("Can publish or retract incidents (reviewer)")),
@@ -406,6 +415,7 @@ class Incident(Attributed, CasualtyEstimates):
                 func="RETURN incidents_incident_estimated(NEW);",
             ),
             touch_updated_at("incident_touch_updated_at"),
+            *MAPCELL_TRIGGERS,
         ]
 
     def __str__(self) -> str:
@@ -464,6 +474,8 @@ class IncidentActor(models.Model):
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
         ordering = ["incident", "acled_position", "sequence", "id"]
         constraints = [
             models.CheckConstraint(

@@ -108,6 +108,8 @@ class Source(Attributed):
     )
 
     class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         ordering = ["-published_on", "publisher"]
         constraints = [
             models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_unique_url"),
@@ -199,6 +201,8 @@ class Claim(Attributed, CasualtyEstimates):
     quote = models.TextField(blank=True, help_text=_("Key passage in the original language."))
 
     class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
         ordering = ["incident", "source__reliability", "credibility"]
         constraints = [
             models.UniqueConstraint(fields=["incident", "source"], name="claim_one_per_source"),

@@ -5,6 +5,8 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from incidents.models.harm import CATEGORY_LABELS, HARM_CATEGORIES
+
 register = template.Library()
 
 UNKNOWN = "?"
@@ -33,8 +35,6 @@ def count(value) -> str:
 @register.filter
 def harm_counts(assessment, outcome: str) -> list[tuple[str, str]]:
     """[(category label, count or "?")] of one outcome of a harm assessment."""
-    from incidents.models.harm import CATEGORY_LABELS, HARM_CATEGORIES
-
     return [
         (str(CATEGORY_LABELS[c]), _n(getattr(assessment, f"{outcome}_{c}")))
         for c in HARM_CATEGORIES

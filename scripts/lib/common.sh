@@ -91,6 +91,23 @@ ensure_venv() {
   fi
 }
 
+# The compiled translations (locale/*/LC_MESSAGES/django.mo, not committed): compiled again only
+# when a .po is newer than its .mo or the .mo is missing. GNU gettext provides msgfmt, and the
+# xgettext that `manage.py makemessages` and the translation guard's tests run.
+ensure_translations() {
+  ensure_apt_packages gettext
+  local po stale=0
+  for po in "$ROOT"/locale/*/LC_MESSAGES/*.po; do
+    [[ -f $po ]] || continue
+    [[ -f ${po%.po}.mo && ! $po -nt ${po%.po}.mo ]] || stale=1
+  done
+  ((stale)) || return 0
+  log "compiling translations"
+  # Only the project's own catalogues: not those of the packages in .venv.
+  (cd "$ROOT" && manage compilemessages --verbosity 0 --ignore '.*' --ignore var \
+    --ignore staticfiles --ignore tests) || die "manage.py compilemessages failed"
+}
+
 # PostgreSQL: the one in DATABASE_URL, else the system cluster on 127.0.0.1:5432 (started if down).
 ensure_postgres() {
   if [[ -n ${DATABASE_URL:-} ]]; then
@@ -176,6 +193,7 @@ prepare() {
   ensure_python
   ensure_system
   ensure_venv
+  ensure_translations
   ensure_postgres
   ensure_redis
 }

@@ -3,6 +3,7 @@ from django.core.management.base import CommandError
 from config.history import AttributedCommand
 from incidents.models import Incident, Origin, Place
 from incidents.sampledata.demo import demo_load
+from incidents.sampledata.synthetic import synthetic_incidents_generate
 
 
 class Command(AttributedCommand):
@@ -36,6 +37,4 @@ class Command(AttributedCommand):
             return
         if not Place.objects.exists():
             raise CommandError("no gazetteer loaded: run manage.py setup_reference_data first")
-        from incidents.sampledata.synthetic import synthetic_incidents_generate
-
         self.stdout.write(str(synthetic_incidents_generate(synthetic, seed=seed)))

@@ -1,0 +1,272 @@
+"""What the map draws, read for a viewport, a zoom and the filters: counts per grid cell (at low
+and middle zoom), incidents grouped by their exact point (at high zoom), counts per admin area
+(the choropleth) and per period (the timeline). JSON is built by PostgreSQL.
+
+Where the filters allow it (dates, event types, countries, geo precision, and what the user may
+see), the counts come from the summary the database keeps (incidents_mapcell, see
+incidents/sql/mapcells.sql): whole years and whole months from it, the incidents at the edges of
+the date range counted directly. Other filters (actors, sub-event types, admin areas, minimum
+fatalities, civilian harm, text) count the matching incidents directly, which is fast when they
+are selective. Either way the answer equals a count of the matching incidents.
+"""
+
+import calendar
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.gis.geos import Polygon
+from django.db import connection
+from django.db.models import QuerySet
+
+from incidents.models import GeoPrecision
+from incidents.taxonomy import EventType
+
+# Map zoom -> grid level of the summary (cell size 90 / 2^level degrees); from POINTS_ZOOM on,
+# incidents are drawn at their own points.
+LEVEL_FOR_ZOOM = {z: max(3, min(11, z - 1 + (z % 2))) for z in range(0, 13)}
+POINTS_ZOOM = 13
+CELL_SIZES = {0: 360.0, 3: 11.25, 5: 2.8125, 7: 0.703125, 9: 0.17578125, 11: 0.0439453125}
+AREA_LEVELS = {1: 101, 2: 102}
+EVENT_TYPES = [e.value for e in EventType]
+# Filters the summary can answer; any other one counts the incidents directly.
+SUMMARY_FILTERS = {"bbox", "date_from", "date_to", "event_type", "country", "geo_precision"}
+MAX_POINT_GROUPS = 3000
+MAX_LISTED = 50
+
+
+@dataclass(frozen=True)
+class Periods:
+    """A date range split into whole years and whole months (read from the summary) and the
+    edges, counted directly."""
+
+    years: list[date]
+    months: list[date]
+    summary_start: date | None  # incidents starting in [summary_start, summary_end] are
+    summary_end: date | None  # counted by the summary; the rest of the range directly
+
+
+def split_periods(start: date | None, end: date | None) -> Periods | None:
+    """None when the summary covers the whole range (no date filter)."""
+    if start is None and end is None:
+        return None
+    start = start or date(1900, 1, 1)
+    end = end or date(2200, 12, 31)
+    first = start if start.day == 1 else _next_month(start)
+    last_month_end = _month_end(end)
+    last = _month_start(end) if end != last_month_end else _next_month(end)
+    # Whole months are [first, last): first day of the first whole month, first day after.
+    if first >= last:
+        return Periods([], [], None, None)
+    years, months, cursor = [], [], first
+    while cursor < last:
+        if cursor.month == 1 and date(cursor.year + 1, 1, 1) <= last:
+            years.append(cursor)
+            cursor = date(cursor.year + 1, 1, 1)
+        else:
+            months.append(cursor)
+            cursor = _next_month(cursor)
+    return Periods(years, months, first, _previous_day(last))
+
+
+def _month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def _month_end(d: date) -> date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def _previous_day(d: date) -> date:
+    return date.fromordinal(d.toordinal() - 1)
+
+
+def summary_version() -> int:
+    """Changes whenever an incident's place on the map may have changed (for ETags)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM incidents_mapcell_version")
+        return cursor.fetchone()[0]
+
+
+def _summary_can_answer(filters: dict) -> bool:
+    used = {name for name, value in filters.items() if value not in (None, "", [], False)}
+    return used <= SUMMARY_FILTERS
+
+
+def _summary_conditions(filters: dict, published_only: bool) -> tuple[str, dict]:
+    conditions, params = [], {}
+    if published_only:
+        conditions.append("m.published")
+    if filters.get("event_type"):
+        conditions.append("m.event_type = ANY(%(event_types)s)")
+        params["event_types"] = list(filters["event_type"])
+    if filters.get("country"):
+        conditions.append("m.country_code = ANY(%(countries)s)")
+        params["countries"] = [c.strip().upper() for c in filters["country"].split(",")]
+    if filters.get("geo_precision"):
+        conditions.append("m.geo_precision = ANY(%(precisions)s)")
+        params["precisions"] = [int(p) for p in filters["geo_precision"]]
+    return " AND ".join(conditions) or "true", params
+
+
+def _period_condition(periods: Periods | None) -> tuple[str, dict]:
+    if periods is None:
+        return "m.grain = 'year'", {}
+    return (
+        "((m.grain = 'year' AND m.period = ANY(%(years)s))"
+        " OR (m.grain = 'month' AND m.period = ANY(%(months)s)))",
+        {"years": periods.years, "months": periods.months},
+    )
+
+
+def _edges(queryset: QuerySet, periods: Periods | None) -> QuerySet | None:
+    """The matching incidents the summary does not count (outside its whole periods)."""
+    if periods is None:
+        return None
+    if periods.summary_start is None:
+        return queryset
+    return queryset.exclude(
+        date_start__gte=periods.summary_start, date_start__lte=periods.summary_end
+    )
+
+
+def _sql(queryset: QuerySet, *fields: str) -> tuple[str, tuple]:
+    return queryset.values(*fields).query.sql_with_params()
+
+
+def grid_cells_json(
+    queryset: QuerySet, filters: dict, *, zoom: int, bbox: Polygon, published_only: bool
+) -> str:
+    """Cells of the zoom's grid level in the viewport: [lon, lat, incidents, fatalities,
+    imprecise (coded to an admin area), [counts per event type in EventType order]] with the
+    point being the mean of the incidents' points. `queryset` is the filtered incidents the
+    user may see (used for what the summary cannot answer)."""
+    level = LEVEL_FOR_ZOOM[max(0, min(zoom, 12))]
+    size = CELL_SIZES[level]
+    west, south, east, north = bbox.extent
+    box = {
+        "level": level,
+        "size": size,
+        "cx0": int((west + 180) // size),
+        "cx1": int((east + 180) // size),
+        "cy0": int((south + 90) // size),
+        "cy1": int((north + 90) // size),
+    }
+    parts, params = [], dict(box)
+    direct = queryset.filter(location__intersects=bbox)
+    if _summary_can_answer(filters):
+        periods = split_periods(filters.get("date_from"), filters.get("date_to"))
+        conditions, extra = _summary_conditions(filters, published_only)
+        period, period_params = _period_condition(periods)
+        params.update(extra, **period_params)
+        parts.append(
+            f"""
+            SELECT m.cx, m.cy, m.event_type, m.geo_precision, m.n, m.fatalities, m.sum_lon,
+                   m.sum_lat
+            FROM incidents_mapcell m
+            WHERE m.level = %(level)s AND m.cx BETWEEN %(cx0)s AND %(cx1)s
+              AND m.cy BETWEEN %(cy0)s AND %(cy1)s AND {period} AND {conditions}
+            """
+        )
+        direct = _edges(direct, periods)
+    if direct is not None:
+        sql, direct_params = _sql(
+            direct, "location", "event_type", "geo_precision", "fatalities_best"
+        )
+        parts.append(
+            f"""
+            SELECT floor((ST_X(d.location) + 180) / %(size)s)::int, floor((ST_Y(d.location) + 90)
+                   / %(size)s)::int, d.event_type, d.geo_precision, 1,
+                   COALESCE(d.fatalities_best, 0), ST_X(d.location), ST_Y(d.location)
+            FROM ({_named(sql)}) AS d
+            """
+        )
+        params.update(_named_params(direct_params))
+    types = ", ".join(
+        f"COALESCE(sum(p.n) FILTER (WHERE p.event_type = '{t}'), 0)" for t in EVENT_TYPES
+    )
+    query = f"""
+        WITH p (cx, cy, event_type, geo_precision, n, fatalities, sum_lon, sum_lat) AS (
+            {" UNION ALL ".join(parts)}
+        ), cells AS (
+            SELECT sum(p.n) AS n, sum(p.fatalities) AS fatalities,
+                   sum(p.sum_lon) / sum(p.n) AS lon, sum(p.sum_lat) / sum(p.n) AS lat,
+                   COALESCE(sum(p.n) FILTER (WHERE p.geo_precision = {GeoPrecision.ADMIN_AREA}), 0)
+                       AS imprecise,
+                   json_build_array({types}) AS types
+            FROM p GROUP BY p.cx, p.cy HAVING sum(p.n) > 0
+        )
+        SELECT json_build_object(
+            'level', %(level)s, 'size', %(size)s, 'types', %(type_names)s::json,
+            'total', COALESCE((SELECT sum(n) FROM cells), 0),
+            'cells', COALESCE(json_agg(json_build_array(round(c.lon::numeric, 4),
+                round(c.lat::numeric, 4), c.n, c.fatalities, c.imprecise, c.types)
+                ORDER BY c.n DESC), '[]'::json))::text
+        FROM cells c
+    """
+    params["type_names"] = json.dumps(EVENT_TYPES)
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchone()[0]
+
+
+def points_json(queryset: QuerySet, *, bbox: Polygon) -> str:
+    """Incidents in the viewport grouped by their exact point (many share a commune or cercle
+    centroid): [lon, lat, count, geo precision, event type of the latest, fatalities, truncated,
+    [[id, date, event type, title], ...] (the latest MAX_LISTED)], at most MAX_POINT_GROUPS
+    groups, the most populous first."""
+    sql, params = _sql(
+        queryset.filter(location__isnull=False, location__intersects=bbox),
+        "id",
+        "location",
+        "date_start",
+        "event_type",
+        "geo_precision",
+        "fatalities_best",
+        "title",
+    )
+    query = f"""
+        WITH d AS ({_named(sql)}),
+        ranked AS (
+            SELECT d.*, ST_X(d.location) AS lon, ST_Y(d.location) AS lat,
+                   row_number() OVER (PARTITION BY ST_X(d.location), ST_Y(d.location)
+                                      ORDER BY d.date_start DESC, d.id DESC) AS rank,
+                   count(*) OVER (PARTITION BY ST_X(d.location), ST_Y(d.location)) AS n
+            FROM d
+        ), groups AS (
+            SELECT r.lon, r.lat, max(r.n) AS n,
+                   max(r.geo_precision) AS precision,
+                   (array_agg(r.event_type ORDER BY r.rank))[1] AS event_type,
+                   sum(COALESCE(r.fatalities_best, 0)) AS fatalities,
+                   json_agg(json_build_array(r.id, r.date_start, r.event_type, r.title)
+                            ORDER BY r.rank) FILTER (WHERE r.rank <= {MAX_LISTED}) AS listed
+            FROM ranked r GROUP BY r.lon, r.lat
+            ORDER BY max(r.n) DESC LIMIT {MAX_POINT_GROUPS + 1}
+        )
+        SELECT json_build_object(
+            'points', COALESCE(json_agg(json_build_array(round(g.lon::numeric, 5),
+                round(g.lat::numeric, 5), g.n, g.precision, g.event_type, g.fatalities,
+                g.n > {MAX_LISTED}, g.listed)) FILTER (WHERE g IS NOT NULL), '[]'::json),
+            'truncated', count(*) > {MAX_POINT_GROUPS})::text
+        FROM (SELECT * FROM groups LIMIT {MAX_POINT_GROUPS}) g
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(query, _named_params(params))
+        return cursor.fetchone()[0]
+
+
+def _named(sql: str) -> str:
+    """A Django query's SQL with its %s placeholders named, so that it can sit beside named
+    parameters in one statement."""
+    parts = sql.split("%s")
+    return "".join(
+        part + (f"%(q{n})s" if n < len(parts) - 1 else "") for n, part in enumerate(parts)
+    )
+
+
+def _named_params(params: tuple) -> dict:
+    return {f"q{n}": value for n, value in enumerate(params)}
