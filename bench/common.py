@@ -110,9 +110,16 @@ def shared_database(count: int = SHARED_COUNT, log=print) -> dict:
             if cursor.fetchone()[0]:
                 cursor.execute("SELECT key, value FROM bench_state")
                 state = dict(cursor.fetchall())
-    if state.get("migrations") == wanted["migrations"] and all(
-        state.get(k) == v for k, v in wanted.items()
-    ):
+    if state and state.get("count") == wanted["count"] and state.get("seed") == wanted["seed"]:
+        if state.get("migrations") != wanted["migrations"]:
+            log(f"migrating {url} forward")
+            call_command("migrate", verbosity=0)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE bench_state SET value = %s WHERE key = 'migrations'",
+                    [wanted["migrations"]],
+                )
+                cursor.execute("VACUUM ANALYZE")
         log(f"reusing {url} ({count:,} incidents, made {state.get('made')})")
         return {**state, "reused": True}
     log(f"making {url}: {count:,} incidents (this takes a while, once)")

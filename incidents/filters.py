@@ -10,13 +10,16 @@ from collections import defaultdict
 import django_filters
 from django import forms
 from django.contrib.gis.geos import Polygon
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.core.validators import RegexValidator
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
-from actors.models import Actor
+from actors.models import Actor, ActorKind
+from actors.names import Normalise
 from actors.selectors import FOREVER, NEVER, actor_group_windows
-from incidents.models import GeoPrecision, Incident, IncidentActor
+from incidents.models import CivilianHarmReport, GeoPrecision, Incident, IncidentActor
 from incidents.taxonomy import EventType, SubEventType
 
 
@@ -106,6 +109,10 @@ class BBoxFilter(django_filters.Filter):
         return qs.filter(location__intersects=value)
 
 
+class NumberInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
+    """Comma-separated whole numbers (ids)."""
+
+
 class IncidentFilterSet(django_filters.FilterSet):
     bbox = BBoxFilter(label=_("bounding box (west,south,east,north)"))
     date_from = django_filters.DateFilter(
@@ -119,12 +126,39 @@ class IncidentFilterSet(django_filters.FilterSet):
     country = django_filters.CharFilter(
         field_name="country_code",
         method="filter_countries",
+        validators=[
+            RegexValidator(
+                r"^\s*[A-Za-z]{2}(\s*,\s*[A-Za-z]{2})*\s*$",
+                _("give ISO alpha-2 country codes, comma-separated (ML,BF,NE)"),
+            )
+        ],
         label=_("countries (ISO alpha-2, comma-separated)"),
     )
     geo_precision = django_filters.MultipleChoiceFilter(
         choices=GeoPrecision.choices, label=_("geo precision")
     )
+    admin1 = NumberInFilter(
+        field_name="admin1_id", label=_("admin1 areas (ids, comma-separated)")
+    )
+    admin2 = NumberInFilter(
+        field_name="admin2_id", label=_("admin2 areas (ids, comma-separated)")
+    )
+    fatalities_min = django_filters.NumberFilter(
+        field_name="fatalities_best",
+        lookup_expr="gte",
+        min_value=0,
+        label=_("at least this many killed (best estimate)"),
+    )
+    civilian_harm = django_filters.BooleanFilter(
+        method="filter_civilian_harm",
+        label=_("civilian harm only"),
+        widget=forms.CheckboxInput,
+    )
+    q = django_filters.CharFilter(method="filter_text", label=_("words (title, place, narrative)"))
     actor = ActorsFilter(label=_("actors (slugs or ids, comma-separated)"))
+    actor_kind = django_filters.MultipleChoiceFilter(
+        choices=ActorKind.choices, method="filter_actor_kind", label=_("kind of actor")
+    )
     actor_members = django_filters.BooleanFilter(
         method="members_are_read_by_the_actor_filter",
         label=_("include member groups"),
@@ -141,8 +175,14 @@ class IncidentFilterSet(django_filters.FilterSet):
             "sub_event_type",
             "country",
             "geo_precision",
+            "admin1",
+            "admin2",
+            "fatalities_min",
+            "civilian_harm",
+            "q",
             "actor",
             "actor_members",
+            "actor_kind",
         ]
 
     def members_are_read_by_the_actor_filter(self, queryset, name, value):
@@ -151,6 +191,25 @@ class IncidentFilterSet(django_filters.FilterSet):
     def filter_countries(self, queryset, name, value):
         codes = [c.strip().upper() for c in value.split(",") if c.strip()]
         return queryset.filter(country_code__in=codes) if codes else queryset
+
+    def filter_civilian_harm(self, queryset, name, value):
+        """Civilians were targeted, are counted among the dead, or an assessment records harm."""
+        if not value:
+            return queryset
+        assessed = CivilianHarmReport.objects.filter(incident=OuterRef("pk"))
+        return queryset.filter(
+            Q(civilian_targeting=True) | Q(killed_civilians_best__gt=0) | Q(Exists(assessed))
+        )
+
+    def filter_text(self, queryset, name, value):
+        words = SearchQuery(Normalise(Value(value)), search_type="plain", config="simple")
+        return queryset.filter(search=words)
+
+    def filter_actor_kind(self, queryset, name, value):
+        if not value:
+            return queryset
+        kinds = IncidentActor.objects.filter(incident=OuterRef("pk"), actor__kind__in=value)
+        return queryset.filter(Exists(kinds))
 
 
 def filter_errors(filterset: django_filters.FilterSet) -> dict[str, list[str]]:

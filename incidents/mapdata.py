@@ -30,7 +30,7 @@ CELL_SIZES = {0: 360.0, 3: 11.25, 5: 2.8125, 7: 0.703125, 9: 0.17578125, 11: 0.0
 AREA_LEVELS = {1: 101, 2: 102}
 EVENT_TYPES = [e.value for e in EventType]
 # Filters the summary can answer; any other one counts the incidents directly.
-SUMMARY_FILTERS = {"bbox", "date_from", "date_to", "event_type", "country", "geo_precision"}
+SUMMARY_FILTERS = {"date_from", "date_to", "event_type", "country", "geo_precision"}
 MAX_POINT_GROUPS = 3000
 MAX_LISTED = 50
 
@@ -270,3 +270,88 @@ def _named(sql: str) -> str:
 
 def _named_params(params: tuple) -> dict:
     return {f"q{n}": value for n, value in enumerate(params)}
+
+
+BUCKETS = ("day", "week", "month")
+
+
+def timeline_json(queryset: QuerySet, filters: dict, *, bucket: str, published_only: bool) -> str:
+    """Incidents and fatalities per day, week or month for the filtered set:
+    {"bucket": ..., "series": [[period start, incidents, fatalities], ...]} in date order. By
+    month, from the summary's level 0 where the filters allow; otherwise counted directly."""
+    if bucket not in BUCKETS:
+        raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}")
+    parts, params = [], {"bucket": bucket}
+    direct = queryset.filter(location__isnull=False)
+    if bucket == "month" and _summary_can_answer(filters):
+        periods = split_periods(filters.get("date_from"), filters.get("date_to"))
+        conditions, extra = _summary_conditions(filters, published_only)
+        months = (
+            "m.grain = 'month'"
+            if periods is None
+            else "m.grain = 'month' AND m.period BETWEEN %(first)s AND %(last)s"
+        )
+        if periods is not None and periods.summary_start is None:
+            months = "false"
+        else:
+            params.update(
+                first=periods.summary_start if periods else None,
+                last=periods.summary_end if periods else None,
+            )
+        params.update(extra)
+        parts.append(
+            f"""SELECT m.period, m.n, m.fatalities FROM incidents_mapcell m
+                WHERE m.level = 0 AND {months} AND {conditions}"""
+        )
+        direct = _edges(direct, periods)
+    if direct is not None:
+        sql, direct_params = _sql(direct, "date_start", "fatalities_best")
+        parts.append(
+            f"""SELECT date_trunc(%(bucket)s, d.date_start)::date, 1,
+                       COALESCE(d.fatalities_best, 0) FROM ({_named(sql)}) AS d"""
+        )
+        params.update(_named_params(direct_params))
+    query = f"""
+        WITH p (period, n, fatalities) AS ({" UNION ALL ".join(parts)})
+        SELECT json_build_object('bucket', %(bucket)s, 'series', COALESCE(json_agg(
+            json_build_array(s.period, s.n, s.fatalities) ORDER BY s.period), '[]'::json))::text
+        FROM (SELECT period, sum(n) AS n, sum(fatalities) AS fatalities FROM p
+              GROUP BY period HAVING sum(n) > 0) s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchone()[0]
+
+
+def areas_json(queryset: QuerySet, filters: dict, *, level: int, published_only: bool) -> str:
+    """Incidents and fatalities per admin area of `level` (1 or 2) for the filtered set:
+    {"level": ..., "areas": {area id: [incidents, fatalities]}}, for the choropleth."""
+    column = {1: "admin1_id", 2: "admin2_id"}[level]
+    parts, params = [], {"level": level, "summary_level": AREA_LEVELS[level]}
+    direct = queryset.filter(location__isnull=False, **{f"{column}__isnull": False})
+    if _summary_can_answer(filters):
+        periods = split_periods(filters.get("date_from"), filters.get("date_to"))
+        conditions, extra = _summary_conditions(filters, published_only)
+        period, period_params = _period_condition(periods)
+        params.update(extra, **period_params)
+        parts.append(
+            f"""SELECT m.cx::bigint, m.n, m.fatalities FROM incidents_mapcell m
+                WHERE m.level = %(summary_level)s AND {period} AND {conditions}"""
+        )
+        direct = _edges(direct, periods)
+    if direct is not None:
+        sql, direct_params = _sql(direct, column, "fatalities_best")
+        parts.append(
+            f"""SELECT d.{column}, 1, COALESCE(d.fatalities_best, 0) FROM ({_named(sql)}) AS d"""
+        )
+        params.update(_named_params(direct_params))
+    query = f"""
+        WITH p (area, n, fatalities) AS ({" UNION ALL ".join(parts)})
+        SELECT json_build_object('level', %(level)s, 'areas', COALESCE(json_object_agg(
+            s.area, json_build_array(s.n, s.fatalities)), '{{}}'::json))::text
+        FROM (SELECT area, sum(n) AS n, sum(fatalities) AS fatalities FROM p
+              GROUP BY area HAVING sum(n) > 0) s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchone()[0]

@@ -5,6 +5,7 @@
   sees victim names and witness identities (they type them).
 - reviewer: an editor who publishes and retracts (never their own entries: a database rule).
 - admin: everything, including actors, reference data and accounts (Django superusers too).
+  Accounts are deactivated, never deleted: every record keeps who wrote it.
 Partner API clients are not users; they get read-only access to published data without personal
 data through API keys.
 
@@ -27,15 +28,19 @@ _READ_MODELS = {
         "place",
         "placename",
         "referencedataset",
+        "adminareapart",
+        "acledevent",
+        "ucdpevent",
+        "mapcell",
     ],
-    "actors": ["actor", "actoralias", "actorrelation"],
+    "actors": ["actor", "actoralias", "actorrelation", "actorpresence"],
 }
 _EDIT_MODELS = {
     "incidents": ["incident", "incidentactor", "source", "claim", "civilianharmreport", "victim"],
 }
 _ADMIN_MODELS = {
-    "incidents": ["adminarea", "place", "placename", "referencedataset"],
-    "actors": ["actor", "actoralias", "actorrelation"],
+    "incidents": ["adminarea", "place", "placename", "referencedataset", "acledevent", "ucdpevent"],
+    "actors": ["actor", "actoralias", "actorrelation", "actorpresence"],
 }
 
 
@@ -64,6 +69,8 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
             ("auth", "change_user"),
             ("pghistory", "view_context"),
             ("pghistory", "view_events"),
+            # The history admin shows this proxy of the events.
+            ("pghistory", "view_middlewareevents"),
         }
     )
     return {VIEWER: viewer, EDITOR: editor, REVIEWER: reviewer, ADMIN: admin}

@@ -1,12 +1,20 @@
 """Selectors: the functions that read incidents. Querysets are shaped here, once."""
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import get_language
 
-from incidents.filters import IncidentFilterSet
-from incidents.models import CivilianHarmReport, Claim, Incident, IncidentActor, Status
-from incidents.models.incident import ST_X, ST_Y
-
-MAP_LIMIT = 5000
+from actors.models import Actor, ActorKind
+from incidents.geo.countries import COUNTRIES, SAHEL_COUNTRIES
+from incidents.geo.models import AdminArea
+from incidents.models import (
+    CivilianHarmReport,
+    Claim,
+    GeoPrecision,
+    Incident,
+    IncidentActor,
+    Status,
+)
+from incidents.taxonomy import EventType, SubEventType, sub_event_types_of
 
 
 def incidents_visible_to(user) -> QuerySet[Incident]:
@@ -50,29 +58,106 @@ def incident_detail(user, pk: int) -> Incident:
     )
 
 
-def incidents_for_map(user, filters: dict | None = None, limit: int = MAP_LIMIT) -> list[tuple]:
-    """The most recent incidents visible to `user` that have a location and match `filters`
-    (query parameters of IncidentFilterSet, already validated), at most `limit` + 1 rows (one more
-    tells the caller the list was cut): (id, title, date_start, date_end, event_type,
-    sub_event_type, fatalities_best, status, origin, geo_precision, longitude, latitude)."""
-    queryset = incidents_visible_to(user).filter(location__isnull=False)
-    if filters:
-        queryset = IncidentFilterSet(filters, queryset=queryset).qs
-    return list(
-        queryset.order_by("-date_start", "-id")
-        .annotate(lon=ST_X("location"), lat=ST_Y("location"))
-        .values_list(
-            "id",
-            "title",
-            "date_start",
-            "date_end",
-            "event_type",
-            "sub_event_type",
-            "fatalities_best",
-            "status",
-            "origin",
-            "geo_precision",
-            "lon",
-            "lat",
-        )[: limit + 1]
+def incident_popup(user, pk: int) -> dict:
+    """What a map popup shows of one incident the user may see: when (with its precision),
+    what, who (with their roles in both conventions), how many died (low / best / high), where
+    as reported (with its precision and the admin area it is drawn as)."""
+    incident = (
+        incidents_visible_to(user)
+        .select_related("admin1", "admin2")
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                IncidentActor.objects.select_related("actor").order_by(
+                    "acled_position", "sequence", "id"
+                ),
+            )
+        )
+        .get(pk=pk)
     )
+    area = incident.admin2 or incident.admin1
+    return {
+        "id": incident.pk,
+        "title": incident.title,
+        "status": incident.status,
+        "status_label": incident.get_status_display(),
+        "synthetic": incident.origin == "synthetic",
+        "date_start": incident.date_start.isoformat(),
+        "date_end": incident.date_end.isoformat(),
+        "time_precision": incident.get_time_precision_display(),
+        "event_type": incident.event_type,
+        "event_type_label": incident.get_event_type_display(),
+        "sub_event_type_label": incident.get_sub_event_type_display(),
+        "actors": [
+            {
+                "name": p.actor.name,
+                "acled_position": p.get_acled_position_display(),
+                "ucdp_side": p.get_ucdp_side_display(),
+                "claimed_responsibility": p.claimed_responsibility,
+            }
+            for p in incident.participants.all()
+        ],
+        "fatalities": list(incident.estimate("fatalities")),
+        "location_name": incident.location_name,
+        "geo_precision": incident.geo_precision,
+        "geo_precision_label": incident.get_geo_precision_display(),
+        "area": {"id": area.pk, "level": area.level, "name": area.name_en} if area else None,
+    }
+
+
+def incidents_for_list(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+    """The list's columns, in as few queries as a page needs."""
+    return queryset.select_related("admin1", "admin2").only(
+        "id",
+        "title",
+        "date_start",
+        "date_end",
+        "time_precision",
+        "event_type",
+        "sub_event_type",
+        "location_name",
+        "geo_precision",
+        "country_code",
+        "fatalities_low",
+        "fatalities_best",
+        "fatalities_high",
+        "status",
+        "origin",
+        "admin1__name_en",
+        "admin1__name_fr",
+        "admin2__name_en",
+        "admin2__name_fr",
+    )
+
+
+def filter_options() -> dict:
+    """What the filter panels offer: event types with their sub-event types, actors, kinds of
+    actor, countries, regions and precision codes, in the page's language."""
+    language = get_language() or "en"
+    french = language.startswith("fr")
+    return {
+        "event_types": [
+            (e.value, e.label, [(s, SubEventType(s).label) for s in sub_event_types_of(e.value)])
+            for e in EventType
+        ],
+        "actors": [
+            {"slug": slug, "label": f"{name} ({acronym})" if acronym else name}
+            for slug, name, acronym in Actor.objects.filter(fighting_party=True)
+            .order_by("name")
+            .values_list("slug", "name_fr" if french else "name", "acronym")
+        ],
+        "actor_kinds": ActorKind.choices,
+        "countries": [
+            (code, COUNTRIES[code].name_fr if french else COUNTRIES[code].name_en)
+            for code in SAHEL_COUNTRIES
+        ],
+        "admin1_areas": [
+            {"id": pk, "country_code": cc, "name": name_fr if french else name_en}
+            for pk, cc, name_en, name_fr in AdminArea.objects.filter(
+                level=1, country_code__in=SAHEL_COUNTRIES
+            )
+            .order_by("country_code", "name_en")
+            .values_list("id", "country_code", "name_en", "name_fr")
+        ],
+        "geo_precisions": GeoPrecision.choices,
+    }

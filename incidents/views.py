@@ -1,17 +1,22 @@
 """Pages and map data. Thin: parse input, call a selector, encode, render."""
 
+import hashlib
 import json
+from functools import wraps
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import etag, require_GET
 
-from incidents import selectors
-from incidents.filters import IncidentFilterSet, filter_errors
+from incidents import mapdata, selectors
+from incidents.filters import IncidentFilterSet, filter_errors, parse_bbox
 from incidents.geo import selectors as geo_selectors
 from incidents.models import Incident
 
@@ -29,58 +34,191 @@ def json_response(data) -> HttpResponse:
 @login_required
 @view_incidents
 def map_page(request):
-    return render(request, "incidents/map.html")
+    return render(request, "incidents/map.html", selectors.filter_options())
 
 
-# JSON without secrets of the user's session (no CSRF token): safe to compress (no BREACH).
+SORTS = {
+    "date": ("-date_start", "-id"),
+    "-date": ("date_start", "id"),
+    "fatalities": ("-fatalities_best", "-date_start"),
+    "title": ("title", "-date_start"),
+    "place": ("location_name", "-date_start"),
+}
+
+
+@require_GET
+@login_required
+@view_incidents
+def incident_list(request):
+    """The incidents the filters select (the map's FilterSet), sortable, a page at a time."""
+    filterset = IncidentFilterSet(
+        request.GET, queryset=selectors.incidents_visible_to(request.user)
+    )
+    errors = {} if filterset.is_valid() else filter_errors(filterset)
+    sort = request.GET.get("sort", "date")
+    if sort not in SORTS:
+        errors["sort"] = [_("sort by date, -date, fatalities, title or place")]
+    page = None
+    if not errors:
+        queryset = selectors.incidents_for_list(filterset.qs).order_by(*SORTS[sort])
+        page = Paginator(queryset, 50, allow_empty_first_page=True).get_page(
+            request.GET.get("page")
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    return render(
+        request,
+        "incidents/incident_list.html",
+        {
+            **selectors.filter_options(),
+            "page": page,
+            "errors": errors,
+            "sort": sort,
+            "query": query.urlencode(),
+            "sort_query": sort_query.urlencode(),
+            "map_query": query.urlencode(),
+        },
+        status=400 if errors else 200,
+    )
+
+
+class MapRequest:
+    """A map data request: the filters (IncidentFilterSet) validated, the incidents the user may
+    see that match them, and whether the user sees published incidents only."""
+
+    def __init__(self, request, *, ignore: tuple[str, ...] = ()):
+        params = request.GET.copy()
+        for name in ("z", "bucket", "level", *ignore):
+            params.pop(name, None)
+        self.filterset = IncidentFilterSet(
+            params, queryset=selectors.incidents_visible_to(request.user)
+        )
+        self.errors = {} if self.filterset.is_valid() else filter_errors(self.filterset)
+        self.published_only = not request.user.has_perm("incidents.change_incident")
+
+    @property
+    def filters(self) -> dict:
+        return {
+            name: value
+            for name, value in self.filterset.form.cleaned_data.items()
+            if value not in (None, "", [], False) and name != "bbox"
+        }
+
+    @property
+    def queryset(self):
+        return self.filterset.qs
+
+
+def bad_request(errors: dict) -> JsonResponse:
+    message = "; ".join(f"{name}: {' '.join(texts)}" for name, texts in errors.items())
+    return JsonResponse({"error": message, "errors": errors}, status=400)
+
+
+def map_etag(request, *args, **kwargs) -> str:
+    """Changes when the summary changes (any incident moved on the map), with the question and
+    what the user may see: a repeated view is answered 304 Not Modified."""
+    visibility = "all" if request.user.has_perm("incidents.change_incident") else "published"
+    key = f"{mapdata.summary_version()}|{visibility}|{request.get_full_path()}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def cached_map_json(view):
+    """JSON without secrets of the user's session (no CSRF token): safe to compress (no
+    BREACH); revalidated with its ETag at every use."""
+
+    @gzip_page
+    @require_GET
+    @login_required
+    @view_incidents
+    @etag(map_etag)
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+
+    return wrapped
+
+
+@cached_map_json
+def map_data(request):
+    """Counts per grid cell, or incidents at their points from zoom 13 on, for the viewport."""
+    try:
+        zoom = int(request.GET.get("z", ""))
+        if not 0 <= zoom <= 20:
+            raise ValueError
+    except ValueError:
+        return bad_request({"z": [_("the zoom must be a whole number from 0 to 20")]})
+    try:
+        bbox = parse_bbox(request.GET.get("bbox", ""))
+    except ValidationError as exc:
+        return bad_request({"bbox": exc.messages})
+    query = MapRequest(request, ignore=("bbox",))
+    if query.errors:
+        return bad_request(query.errors)
+    if zoom >= mapdata.POINTS_ZOOM:
+        text = mapdata.points_json(query.queryset, bbox=bbox)
+        return HttpResponse(f'{{"mode":"points",{text[1:]}', content_type="application/json")
+    text = mapdata.grid_cells_json(
+        query.queryset, query.filters, zoom=zoom, bbox=bbox, published_only=query.published_only
+    )
+    return HttpResponse(f'{{"mode":"cells",{text[1:]}', content_type="application/json")
+
+
+@cached_map_json
+def map_timeline(request):
+    """Incidents and fatalities per day, week or month for the filtered set."""
+    bucket = request.GET.get("bucket", "month")
+    if bucket not in mapdata.BUCKETS:
+        return bad_request({"bucket": [_("choose day, week or month")]})
+    query = MapRequest(request, ignore=("bbox",))
+    if query.errors:
+        return bad_request(query.errors)
+    text = mapdata.timeline_json(
+        query.queryset, query.filters, bucket=bucket, published_only=query.published_only
+    )
+    return HttpResponse(text, content_type="application/json")
+
+
+@cached_map_json
+def map_areas(request):
+    """Incidents and fatalities per admin1 or admin2 area for the filtered set (choropleth)."""
+    level = request.GET.get("level", "1")
+    if level not in {"1", "2"}:
+        return bad_request({"level": [_("choose 1 (regions) or 2 (cercles, provinces)")]})
+    query = MapRequest(request, ignore=("bbox",))
+    if query.errors:
+        return bad_request(query.errors)
+    text = mapdata.areas_json(
+        query.queryset, query.filters, level=int(level), published_only=query.published_only
+    )
+    return HttpResponse(text, content_type="application/json")
+
+
 @gzip_page
 @require_GET
 @login_required
 @view_incidents
-def map_incidents(request):
-    filterset = IncidentFilterSet(request.GET, queryset=Incident.objects.none())
-    if not filterset.is_valid():
-        errors = filter_errors(filterset)
-        message = "; ".join(f"{name}: {' '.join(texts)}" for name, texts in errors.items())
-        return JsonResponse({"error": message, "errors": errors}, status=400)
-    rows = selectors.incidents_for_map(request.user, filters=request.GET)
-    limit = selectors.MAP_LIMIT
-    features = [
-        {
-            "type": "Feature",
-            "id": pk,
-            "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
-            "properties": {
-                "title": title,
-                "date_start": start.isoformat(),
-                "date_end": end.isoformat(),
-                "event_type": event_type,
-                "sub_event_type": sub_event_type,
-                "fatalities_best": fatalities,
-                "status": status,
-                "origin": origin,
-                "geo_precision": geo_precision,
-                "url": reverse("incidents:detail", args=[pk]),
-            },
-        }
-        for (
-            pk,
-            title,
-            start,
-            end,
-            event_type,
-            sub_event_type,
-            fatalities,
-            status,
-            origin,
-            geo_precision,
-            lon,
-            lat,
-        ) in rows[:limit]
-    ]
-    return json_response(
-        {"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit}
-    )
+def map_incident(request, pk: int):
+    """What a map popup shows of one incident."""
+    try:
+        data = selectors.incident_popup(request.user, pk)
+    except Incident.DoesNotExist:
+        raise Http404(_("No such incident, or not visible to you.")) from None
+    data["url"] = reverse("incidents:detail", args=[pk])
+    return json_response(data)
+
+
+@gzip_page
+@require_GET
+@login_required
+def map_boundaries(request, level: int):
+    """Simplified outlines of the admin areas of one level (0, 1 or 2), as GeoJSON."""
+    if level not in (0, 1, 2):
+        raise Http404
+    return HttpResponse(geo_selectors.basemap_geojson((level,)), content_type="application/json")
 
 
 @gzip_page

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db.models import F, Func, Q
 from django.db.models.functions import Now
 from django.db.models.lookups import Range
@@ -63,6 +64,16 @@ class UcdpViolenceType(models.IntegerChoices):
     STATE_BASED = 1, _("state-based conflict")
     NON_STATE = 2, _("non-state conflict")
     ONE_SIDED = 3, _("one-sided violence")
+
+
+class SearchDocument(Func):
+    """The words an incident is found by: its title, place and narrative, case- and
+    accent-insensitive (sahel_normalise), with the 'simple' configuration so that French and
+    English are both found as written."""
+
+    template = "to_tsvector('simple'::regconfig, sahel_normalise(coalesce(%(expressions)s, '')))"
+    arg_joiner = ", '') || ' ' || coalesce("
+    output_field = SearchVectorField()
 
 
 class ST_X(Func):
@@ -190,7 +201,9 @@ def _event_taxonomy_condition() -> Q:
     return pairs | unset
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=["search"]
+)
 class Incident(Attributed, CasualtyEstimates):
     title = models.CharField(_("title"), max_length=300)
     # When
@@ -278,6 +291,12 @@ class Incident(Attributed, CasualtyEstimates):
         ),
     )
     retraction_reason = models.TextField(blank=True)
+    # Kept by the database from title, place and narrative: full-text search in any language.
+    search = models.GeneratedField(
+        expression=SearchDocument("title", "location_name", "narrative"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -396,6 +415,7 @@ class Incident(Attributed, CasualtyEstimates):
             models.Index(fields=["origin"], name="incident_origin"),
             models.Index(fields=["fatalities_best"], name="incident_fatalities_best"),
             GinIndex(fields=["tags"], name="incident_tags"),
+            GinIndex(fields=["search"], name="incident_search"),
         ]
         triggers = [
             # The functions are in incidents/sql/ (triggers.sql, estimates.sql).

@@ -77,3 +77,50 @@ def test_a_malformed_value_is_an_error_naming_its_parameter(catalogue, params, p
     filterset = IncidentFilterSet(params, queryset=Incident.objects.all())
     assert not filterset.is_valid()
     assert parameter in filterset.errors
+
+
+def test_words_are_found_in_title_place_and_narrative_whatever_the_accents(catalogue):
+    market = IncidentFactory(
+        title="Frappes de drone",
+        location_name="Inadiatafane",
+        narrative="Le marché hebdomadaire de Tombouctou a été frappé.",
+    )
+    other = IncidentFactory(title="Clash near Gao")
+    assert found(q="tombouctou") == {market.pk}
+    assert found(q="MARCHE") == {market.pk}, "accents and case do not matter"
+    assert found(q="inadiatafane frappes") == {market.pk}
+    assert found(q="gao") == {other.pk}
+    assert found(q="nothing of the sort") == set()
+
+
+def test_fatalities_civilian_harm_areas_and_actor_kinds(catalogue, reference_data):
+    from tests.factories import HarmAssessmentFactory
+
+    deadly = IncidentFactory(fatalities_best=12, fatalities_override=True)
+    targeted = IncidentFactory(civilian_targeting=True)
+    assessed = IncidentFactory()
+    HarmAssessmentFactory(incident=assessed)
+    calm = IncidentFactory(fatalities_best=0, fatalities_override=True)
+    assert found(fatalities_min="10") == {deadly.pk}
+    assert found(civilian_harm="true") == {targeted.pk, assessed.pk}
+    assert calm.pk in found(civilian_harm="false")
+    IncidentActorFactory(incident=deadly, actor=Actor.objects.get(slug="fama"))
+    assert found(actor_kind=["state"]) == {deadly.pk}
+    deadly.refresh_from_db()
+    assert found(admin1=str(deadly.admin1_id)) >= {deadly.pk}
+    assert found(country="ml,BF") == found()  # every factory incident is in Mali
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"country": "Mali"}, "country"),
+        ({"fatalities_min": "-1"}, "fatalities_min"),
+        ({"fatalities_min": "many"}, "fatalities_min"),
+        ({"admin1": "x,2"}, "admin1"),
+        ({"actor_kind": ["pirates"]}, "actor_kind"),
+    ],
+)
+def test_more_malformed_values_are_named(catalogue, params, parameter):
+    filterset = IncidentFilterSet(params, queryset=Incident.objects.all())
+    assert not filterset.is_valid() and parameter in filterset.errors

@@ -26,7 +26,16 @@ def draft():
 
 
 @pytest.mark.parametrize(
-    "url", ["/", "/map/incidents.geojson", "/map/basemap.geojson", "/incidents/1/"]
+    "url",
+    [
+        "/",
+        "/incidents/",
+        "/map/data.json?z=5&bbox=-12,9,16,24",
+        "/map/timeline.json",
+        "/map/areas.json",
+        "/map/basemap.geojson",
+        "/incidents/1/",
+    ],
 )
 def test_anonymous_users_are_sent_to_log_in(client, url):
     response = client.get(url)
@@ -37,40 +46,79 @@ def test_anonymous_users_are_sent_to_log_in(client, url):
 def test_a_user_without_a_role_is_refused(client):
     client.force_login(UserFactory())
     assert client.get("/").status_code == 403
-    assert client.get("/map/incidents.geojson").status_code == 403
+    assert client.get("/map/data.json?z=14&bbox=-12,9,16,24").status_code == 403
+
+
+def titles_at_points(client, bbox="-12,9,16,24") -> set[str]:
+    data = client.get(f"/map/data.json?z=14&bbox={bbox}").json()
+    assert data["mode"] == "points"
+    return {row[3] for point in data["points"] for row in point[7]}
 
 
 def test_viewers_see_published_incidents_only(client, users, published, draft):
     client.force_login(users["viewer"])
-    titles = {
-        f["properties"]["title"] for f in client.get("/map/incidents.geojson").json()["features"]
-    }
-    assert titles == {"Published ambush"}
+    assert titles_at_points(client) == {"Published ambush"}
+    cells = client.get("/map/data.json?z=5&bbox=-12,9,16,24").json()
+    assert (cells["mode"], cells["total"]) == ("cells", 1)
     assert client.get(f"/incidents/{draft.pk}/").status_code == 404
     assert client.get(f"/incidents/{published.pk}/").status_code == 200
+    assert client.get(f"/map/incidents/{draft.pk}.json").status_code == 404
+    assert "Draft raid" not in client.get("/incidents/").content.decode()
 
 
 def test_editors_see_every_status(client, users, published, draft):
     client.force_login(users["editor"])
-    titles = {
-        f["properties"]["title"] for f in client.get("/map/incidents.geojson").json()["features"]
-    }
-    assert titles == {"Published ambush", "Draft raid"}
+    assert titles_at_points(client) == {"Published ambush", "Draft raid"}
+    assert client.get("/map/data.json?z=5&bbox=-12,9,16,24").json()["total"] == 2
+    page = client.get("/incidents/").content.decode()
+    assert "Draft raid" in page and "Published ambush" in page
 
 
 def test_map_data_is_limited_to_the_bounding_box(client, users, published, draft):
     client.force_login(users["editor"])
-    data = client.get("/map/incidents.geojson?bbox=0,13,2,15").json()
-    assert [f["properties"]["title"] for f in data["features"]] == ["Draft raid"]
-    assert data["truncated"] is False
+    assert titles_at_points(client, "0,13,2,15") == {"Draft raid"}
 
 
-@pytest.mark.parametrize("bbox", ["1,2", "a,b,c,d", "10,10,5,5", "-200,0,0,10"])
-def test_a_malformed_bounding_box_is_a_clear_400(client, users, bbox):
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("z=5&bbox=1,2", "bbox"),
+        ("z=5&bbox=a,b,c,d", "bbox"),
+        ("z=5&bbox=10,10,5,5", "bbox"),
+        ("z=5&bbox=-200,0,0,10", "bbox"),
+        ("bbox=-12,9,16,24", "z"),
+        ("z=far&bbox=-12,9,16,24", "z"),
+        ("z=5&bbox=-12,9,16,24&date_from=yesterday", "date_from"),
+        ("z=5&bbox=-12,9,16,24&actor=nobody-at-all", "actor"),
+    ],
+)
+def test_a_malformed_map_parameter_is_a_clear_400_naming_it(client, users, query, parameter):
     client.force_login(users["viewer"])
-    response = client.get(f"/map/incidents.geojson?bbox={bbox}")
+    response = client.get(f"/map/data.json?{query}")
     assert response.status_code == 400
-    assert "bbox" in response.json()["error"]
+    assert parameter in response.json()["errors"]
+    assert parameter in response.json()["error"]
+
+
+def test_a_repeated_map_request_is_answered_not_modified(client, users, published):
+    client.force_login(users["viewer"])
+    url = "/map/data.json?z=5&bbox=-12,9,16,24"
+    first = client.get(url)
+    assert first.status_code == 200 and first["ETag"]
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    IncidentFactory(status=Status.PUBLISHED, published_at="2024-01-01T00:00:00Z")
+    changed = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed.json()["total"] == 2
+
+
+def test_the_list_is_filtered_sorted_and_refuses_bad_filters(client, users, published, draft):
+    client.force_login(users["editor"])
+    page = client.get("/incidents/?q=raid").content.decode()
+    assert "Draft raid" in page and "Published ambush" not in page
+    bad = client.get("/incidents/?date_from=soon")
+    assert bad.status_code == 400 and "date_from" in bad.content.decode()
+    assert client.get("/incidents/?sort=colour").status_code == 400
 
 
 def test_victim_names_and_informants_are_hidden_from_viewers(client, users, published):
@@ -140,10 +188,17 @@ def test_map_data_is_compressed_but_pages_with_a_csrf_token_are_not(
 ):
     """JSON carries no secret of the session, so it is gzipped; pages carry the CSRF token of
     the logout form, so compressing them would expose it to BREACH."""
+    for n in range(4):
+        IncidentFactory(
+            title=f"Published clash number {n}",
+            location=Point(-3 + n, 14, srid=4326),
+            status=Status.PUBLISHED,
+            published_at="2024-03-02T00:00:00Z",
+        )
     client.force_login(users["viewer"])
-    data = client.get("/map/incidents.geojson", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    data = client.get("/map/data.json?z=14&bbox=-12,9,16,24", HTTP_ACCEPT_ENCODING="gzip, deflate")
     assert data.status_code == 200 and data["Content-Encoding"] == "gzip"
-    assert gzip.decompress(data.content).startswith(b'{"type":"FeatureCollection"')
+    assert gzip.decompress(data.content).startswith(b'{"mode":"points"')
     basemap = client.get("/map/basemap.geojson", HTTP_ACCEPT_ENCODING="gzip")
     assert basemap["Content-Encoding"] == "gzip"
     page = client.get("/", HTTP_ACCEPT_ENCODING="gzip")

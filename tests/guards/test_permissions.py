@@ -1,0 +1,289 @@
+"""The permission matrix: every URL pattern of the site, requested with GET by every role, answers
+what tests/guards/access_table.py says; a URL pattern or an admin model without an entry there
+fails. The last tests show that the guard fails when it should, using the same functions."""
+
+import dataclasses
+import logging
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from tests.factories import UserFactory
+from tests.guards import access_table as table
+from tests.guards.matrix import (
+    Mismatch,
+    check_access,
+    coverage_problems,
+    expected_cases,
+    url_patterns,
+)
+
+# The example rows of tests/incidents/test_interchange.py (our own values, in the real layouts).
+ACLED_ROW = {
+    "event_id_cnty": "MLI33190",
+    "event_date": "2024-10-21",
+    "year": 2024,
+    "time_precision": 1,
+    "disorder_type": "Political violence",
+    "event_type": "Explosions/Remote violence",
+    "sub_event_type": "Air/drone strike",
+    "actor1": "Military Forces of Mali (2021-)",
+    "assoc_actor_1": "",
+    "inter1": 1,
+    "actor2": "Civilians (Mali)",
+    "assoc_actor_2": "Labor Group (Mali); Women (Mali)",
+    "inter2": 7,
+    "interaction": 17,
+    "civilian_targeting": "Civilian targeting",
+    "iso": 466,
+    "region": "Western Africa",
+    "country": "Mali",
+    "admin1": "Tombouctou",
+    "admin2": "Gourma-Rharous",
+    "admin3": "Inadiatafane",
+    "location": "Inadiatafane",
+    "latitude": 16.878,
+    "longitude": -1.9297,
+    "geo_precision": 2,
+    "source": "Amnesty International; Radio France Internationale",
+    "source_scale": "New media-International",
+    "notes": "On 21 October 2024, drone strikes by the Malian army hit the weekly market of "
+    "Inadiatafane (Gourma-Rharous, Tombouctou). 8 civilians killed, including 6 children.",
+    "fatalities": 8,
+    "tags": "women targeted: girls",
+    "timestamp": 1731006000,
+}
+
+UCDP_ROW = {
+    "id": 512345,
+    "relid": "MLI-2024-1-1234-56",
+    "year": 2024,
+    "active_year": True,
+    "code_status": "Clear",
+    "type_of_violence": 1,
+    "conflict_dset_id": "11347",
+    "conflict_new_id": 11347,
+    "conflict_name": "Mali: Government",
+    "dyad_dset_id": "15024",
+    "dyad_new_id": 15024,
+    "dyad_name": "Government of Mali - JNIM",
+    "side_a_dset_id": "113",
+    "side_a_new_id": 113,
+    "side_a": "Government of Mali",
+    "side_b_dset_id": "6732",
+    "side_b_new_id": 6732,
+    "side_b": "JNIM",
+    "number_of_sources": 2,
+    "source_article": '"The Atlas News, 2024-11, JNIM ambushes Wagner/FAMa convoy";"AFP, ..."',
+    "source_office": "The Atlas News;AFP",
+    "source_date": "2024-11-10;2024-11-11",
+    "source_headline": "JNIM ambushes Wagner/FAMa convoy along Sévaré-Bandiagara road",
+    "source_original": "JNIM",
+    "where_prec": 5,
+    "where_coordinates": "RN15 Sévaré - Bandiagara road",
+    "where_description": "on the RN15 between Sévaré and Bandiagara, Mopti region",
+    "adm_1": "Mopti region",
+    "adm_2": "Bandiagara cercle",
+    "latitude": 14.439,
+    "longitude": -3.852,
+    "geom_wkt": "POINT (-3.852 14.439)",
+    "priogrid_gid": 150113,
+    "country": "Mali",
+    "country_id": 432,
+    "region": "Africa",
+    "event_clarity": 1,
+    "date_prec": 3,
+    "date_start": "2024-11-04",
+    "date_end": "2024-11-10",
+    "deaths_a": 7,
+    "deaths_b": 0,
+    "deaths_civilians": 0,
+    "deaths_unknown": 0,
+    "best": 7,
+    "high": 9,
+    "low": 7,
+    "gwnoa": "432",
+    "gwnob": "",
+}
+
+SIGNED_IN_ROLES = (table.VIEWER, table.EDITOR, table.REVIEWER, table.ADMIN)
+
+
+def make_site_objects() -> tuple[dict, dict]:
+    """The users of each role and at least one object of every admin model: the demo set, an
+    ACLED and a UCDP import, a retracted incident, accounts. Returns (users, samples): samples
+    holds every value the table's parameters name (access_table.SAMPLES, admin_object)."""
+    from incidents.interchange.acled import acled_row_import
+    from incidents.interchange.ucdp import ucdp_row_import
+    from incidents.models import Incident, Origin
+    from incidents.sampledata.demo import demo_load
+    from incidents.services import incident_retract
+
+    users = {role: UserFactory(username=role, role=role) for role in SIGNED_IN_ROLES}
+    never_signs_in = UserFactory(username="never-signs-in")
+    demo_load()
+    acled_row_import(ACLED_ROW)
+    draft = ucdp_row_import(UCDP_ROW)
+    published, retracted = Incident.objects.filter(origin=Origin.DEMO).order_by("pk")[:2]
+    incident_retract(retracted.pk, user=users[table.REVIEWER], reason="Duplicate of another.")
+    samples = {
+        "published incident": published.pk,
+        "retracted incident": retracted.pk,
+        "draft incident": draft.pk,
+        "incident content type": ContentType.objects.get_for_model(Incident).pk,
+        "reset uidb64": urlsafe_base64_encode(force_bytes(never_signs_in.pk)),
+        "reset token": default_token_generator.make_token(never_signs_in),
+    }
+    for model in admin.site._registry:
+        # `objects`: pghistory's event models have an empty default manager (no_objects).
+        first = getattr(model, "objects", model._default_manager).first()
+        if first is not None:
+            samples[table.admin_object(model._meta.label_lower).name] = quote(first.pk)
+    return users, samples
+
+
+@pytest.fixture(scope="module")
+def site_objects(django_db_setup, django_db_blocker):
+    """The built-in reference data and make_site_objects, once for the module, in a transaction
+    rolled back at its end (each test runs in a savepoint inside it). Not the session's committed
+    `builtin_reference`: modules that run later may expect an empty database."""
+    from incidents.services import reference_data_setup
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            reference_data_setup(reference_dir="", log=lambda _: None)
+            made = make_site_objects()
+        except BaseException as exc:
+            atomic.__exit__(type(exc), exc, exc.__traceback__)  # rolls back
+            raise
+    yield made
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def healthy_probes(monkeypatch):
+    """/healthz answers as if the database, Redis and a worker were up: who may call it is the
+    question here (tests/config/test_healthz.py checks the probes themselves)."""
+    monkeypatch.setattr(
+        "config.health.system_health", lambda: {"status": "ok", "checks": {}, "failing": []}
+    )
+
+
+@pytest.fixture
+def quiet_request_log(caplog):
+    """Keeps Django's warning (with a traceback) for each expected 403 and 404 out of the report;
+    errors (500) are still logged."""
+    caplog.set_level(logging.ERROR, logger="django.request")
+
+
+def role_clients(users) -> dict[str, Client]:
+    """A test client per role, signed in as that role's user (the anonymous visitor's is not)."""
+    clients = {table.ANONYMOUS: Client()}
+    for role in SIGNED_IN_ROLES:
+        clients[role] = Client()
+        clients[role].force_login(users[role])
+    if table.PARTNER in table.ROLES:
+        raise NotImplementedError("partner clients: send the partner's API key here")
+    return clients
+
+
+def test_every_url_pattern_and_admin_model_has_an_entry_in_the_access_table():
+    problems = coverage_problems(url_patterns())
+    assert problems == [], "the access table is incomplete:\n" + "\n".join(problems)
+
+
+def test_the_table_fills_route_parameters_only_with_documented_samples():
+    documented = set(table.SAMPLES) | {
+        table.admin_object(model._meta.label_lower).name for model in admin.site._registry
+    }
+    named = {
+        value.name
+        for cases in expected_cases().values()
+        for case in cases
+        for value in case.params.values()
+        if isinstance(value, table.Sample)
+    }
+    assert named - documented == set()
+
+
+@pytest.mark.django_db
+def test_every_role_gets_what_the_access_table_says_from_every_url(
+    site_objects, healthy_probes, quiet_request_log
+):
+    users, samples = site_objects
+    mismatches = check_access(url_patterns(), expected_cases(), role_clients(users), samples)
+    report = "\n".join(str(m) for m in mismatches)
+    assert mismatches == [], f"{len(mismatches)} answers differ from the access table:\n{report}"
+
+
+# --- The guard can fail.
+
+
+def test_the_coverage_check_reports_a_url_whose_entry_was_removed():
+    urls = {key: entry for key, entry in table.URLS.items() if key != "incidents:about"}
+    problems = coverage_problems(url_patterns(), urls=urls)
+    missing = "URL pattern 'about/' (name incidents:about) has no entry in the access table"
+    assert missing in problems
+
+
+def test_the_coverage_check_reports_an_admin_model_without_a_row():
+    rows = {k: v for k, v in table.ADMIN_MODELS.items() if k != "incidents.source"}
+    problems = coverage_problems(url_patterns(), admin_models=rows)
+    assert "admin model incidents.source is registered but has no row in ADMIN_MODELS" in problems
+    missing = [p for p in problems if "admin/incidents/source/" in p]
+    assert len(missing) == 6  # changelist, add, change, history, delete, and the redirect
+
+
+def test_the_coverage_check_reports_a_url_added_to_the_configuration(settings):
+    assert not any("guard-extra-page" in p for p in coverage_problems(url_patterns()))
+    settings.ROOT_URLCONF = "tests.guards.urls_with_extra_page"
+    problems = coverage_problems(url_patterns())
+    assert (
+        "URL pattern 'guard-extra-page/' (name guard-extra-page) has no entry in the access table"
+        in problems
+    )
+
+
+@pytest.mark.django_db
+def test_a_wrong_expectation_is_reported_as_a_mismatch(site_objects, quiet_request_log):
+    users, samples = site_objects
+    about = table.URLS["incidents:about"]
+    wrong = dataclasses.replace(about, expect={**about.expect, table.VIEWER: table.FORBIDDEN})
+    cases = expected_cases(urls={**table.URLS, "incidents:about": wrong})
+    patterns = [p for p in url_patterns() if p.key == "incidents:about"]
+    mismatches = check_access(patterns, cases, role_clients(users), samples)
+    assert mismatches == [
+        Mismatch("incidents:about", "/about/", table.VIEWER, table.FORBIDDEN, table.OK)
+    ]
+
+
+@pytest.mark.django_db
+def test_a_wrong_admin_row_is_reported_for_each_url_it_expands_to(site_objects, quiet_request_log):
+    users, samples = site_objects
+    rows = dict(table.ADMIN_MODELS)
+    # Wrong on purpose: editors do see and add sources.
+    rows["incidents.source"] = table.rights(
+        view=table.ADMIN_ONLY,
+        add=table.ADMIN_ONLY,
+        change=table.ADMIN_ONLY,
+        delete=table.ADMIN_ONLY,
+    )
+    cases = expected_cases(admin_models=rows)
+    patterns = [p for p in url_patterns() if "admin/incidents/source/" in p.route]
+    mismatches = check_access(patterns, cases, role_clients(users), samples)
+    got = {(m.entry, m.role, m.expected, m.got) for m in mismatches}
+    for view in ("changelist", "add", "change", "history"):
+        for role in (table.EDITOR, table.REVIEWER):
+            assert (f"admin:incidents_source_{view}", role, "403", "200") in got
+    assert len(mismatches) == 8
