@@ -14,53 +14,26 @@ bench/results/synthetic_generate.json.
 import argparse
 import json
 import os
-import platform
 import sys
 import time
-from datetime import UTC, date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "synthetic_generate.json"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (
+    END,
+    RESULTS,
+    ROOT,
+    SEED,
+    START,
+    machine,
+    now,
+    recreate_database,
+    setup_django,
+    sql_rows,
+)
+
+RESULT = RESULTS / "synthetic_generate.json"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/sahel_bench"
-SEED = 1
-START, END = date(2012, 1, 1), date(2025, 6, 30)
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name.startswith("sahel_bench"):
-        sys.exit(
-            f"refusing to drop {name!r}: the benchmark database's name must start with "
-            f"'sahel_bench'"
-        )
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        database = sql.Identifier(name)
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(database))
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
-def sql_rows(query: str, params=()) -> list[tuple]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return cursor.fetchall()
 
 
 def plausibility() -> dict:
@@ -255,18 +228,10 @@ def main() -> None:
         on, off = comparison["history_on"]["seconds"], comparison["history_off"]["seconds"]
         comparison["history_cost_share"] = round(1 - off / on, 3)
 
-    [(pg_version,)] = sql_rows("SHOW server_version")
-    [(shared_buffers,)] = sql_rows("SHOW shared_buffers")
     result = {
         "benchmark": "synthetic_generate",
-        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": {
-            "cores": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "postgresql": pg_version,
-            "shared_buffers": shared_buffers,
-        },
+        "date": now(),
+        "machine": machine(),
         "reference_data": "REFERENCE_DATA_DIR (GeoNames ML/BF/NE, Who's On First)"
         if reference_dir
         else "built-in",
@@ -288,9 +253,9 @@ def main() -> None:
         "place_weighting_seconds": round(weighting_seconds, 1),
         "planner_statistics": "left by the loaders (no VACUUM ANALYZE of the benchmark's own)",
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    RESULT.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {RESULT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

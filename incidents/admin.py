@@ -26,7 +26,7 @@ from incidents.models import (
     UcdpEvent,
     Victim,
 )
-from incidents.models.incident import Attributed
+from incidents.models.incident import ESTIMATES, Attributed
 
 PERSONAL_DATA_PERMISSION = "incidents.view_personal_data"
 PERSONAL_FIELDS = {Victim: ("name", "notes", "injury"), Source: ("informant",)}
@@ -36,15 +36,7 @@ def estimate_rows(*prefixes: str) -> tuple[tuple[str, str, str], ...]:
     return tuple((f"{p}_low", f"{p}_best", f"{p}_high") for p in prefixes)
 
 
-ESTIMATE_ROWS = estimate_rows(
-    "fatalities",
-    "killed_civilians",
-    "killed_side_a",
-    "killed_side_b",
-    "killed_unknown",
-    "injured",
-    "abducted",
-)
+ESTIMATE_ROWS = estimate_rows(*ESTIMATES)
 
 
 class PersonalDataMixin:

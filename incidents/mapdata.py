@@ -17,9 +17,11 @@ from datetime import date
 
 from django.contrib.gis.geos import Polygon
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from psycopg.types.range import DateRange
 
 from incidents.models import GeoPrecision
+from incidents.models.incident import Period
 from incidents.taxonomy import EventType
 
 # Map zoom -> grid level of the summary (cell size 90 / 2^level degrees); from POINTS_ZOOM on,
@@ -44,6 +46,7 @@ class Periods:
     months: list[date]
     summary_start: date | None  # incidents starting in [summary_start, summary_end] are
     summary_end: date | None  # counted by the summary; the rest of the range directly
+    start: date = date(1900, 1, 1)  # the range's first day
 
 
 def split_periods(start: date | None, end: date | None) -> Periods | None:
@@ -57,7 +60,7 @@ def split_periods(start: date | None, end: date | None) -> Periods | None:
     last = _month_start(end) if end != last_month_end else _next_month(end)
     # Whole months are [first, last): first day of the first whole month, first day after.
     if first >= last:
-        return Periods([], [], None, None)
+        return Periods([], [], None, None, start)
     years, months, cursor = [], [], first
     while cursor < last:
         if cursor.month == 1 and date(cursor.year + 1, 1, 1) <= last:
@@ -66,7 +69,7 @@ def split_periods(start: date | None, end: date | None) -> Periods | None:
         else:
             months.append(cursor)
             cursor = _next_month(cursor)
-    return Periods(years, months, first, _previous_day(last))
+    return Periods(years, months, first, _previous_day(last), start)
 
 
 def _month_start(d: date) -> date:
@@ -124,13 +127,16 @@ def _period_condition(periods: Periods | None) -> tuple[str, dict]:
 
 
 def _edges(queryset: QuerySet, periods: Periods | None) -> QuerySet | None:
-    """The matching incidents the summary does not count (outside its whole periods)."""
+    """The matching incidents the summary does not count: those starting before its first whole
+    period (they overlap the range's start: found through the period index), and those starting
+    after its last (the range's last, partial month)."""
     if periods is None:
         return None
     if periods.summary_start is None:
         return queryset
-    return queryset.exclude(
-        date_start__gte=periods.summary_start, date_start__lte=periods.summary_end
+    before = DateRange(periods.start, periods.summary_start, "[)")
+    return queryset.alias(period=Period("date_start", "date_end")).filter(
+        Q(period__overlap=before) | Q(date_start__gt=periods.summary_end)
     )
 
 

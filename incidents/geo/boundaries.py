@@ -19,7 +19,7 @@ from pathlib import Path
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
 from django.db import connection, transaction
 
-from config.loading import LoadReport
+from config.loading import LoadReport, save_changed
 from incidents.geo.countries import BY_ISO3, SAHEL_COUNTRIES
 from incidents.geo.fetch import ReferenceDataError
 from incidents.geo.models import AdminArea, BoundarySource
@@ -299,18 +299,9 @@ def boundaries_load(
             AdminArea.objects.create(level=f.level, code=f.code, geom=f.geom, **values)
             report.add("created")
             continue
-        changed = [k for k, v in values.items() if getattr(area, k) != v]
-        if not area.geom.equals_exact(f.geom, tolerance=0):
-            changed.append("geom")
-            area.geom = f.geom
-        if changed:
-            for key in changed:
-                if key != "geom":
-                    setattr(area, key, values[key])
-            area.save(update_fields=changed)
-            report.add("updated")
-        else:
-            report.add("unchanged")
+        # GEOS equality is exact: the same coordinates in the same order, and the same SRID.
+        changed = save_changed(area, {**values, "geom": f.geom}, validate=False)
+        report.add("updated" if changed else "unchanged")
     if prune:
         for (country, level), codes in loaded.items():
             stale = AdminArea.objects.filter(country_code=country, level=level).exclude(

@@ -25,6 +25,7 @@ from incidents.geo.countries import BY_ISO_NUMERIC, BY_NAME, COUNTRIES
 from incidents.interchange.common import (
     InterchangeError,
     dataset_source,
+    day,
     english,
     integer,
     number,
@@ -143,14 +144,6 @@ def _names(value) -> list[str]:
     return [name.strip() for name in str(value or "").split(";") if name.strip()]
 
 
-def _date(row: dict, column: str) -> date:
-    value = required(row, column)
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        raise InterchangeError(f"{column}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
 def _choice(row: dict, column: str, choices: dict[str, str]) -> str:
     value = required(row, column)
     if value not in choices:
@@ -165,7 +158,7 @@ def acled_row_import(
     """Creates, or updates when the event is already known, the incident of one ACLED row.
     Raises InterchangeError, naming the column, when the row does not fit (nothing is written)."""
     event_id = required(row, "event_id_cnty")
-    event_date = _date(row, "event_date")
+    event_date = day(row, "event_date")
     precision = integer(row, "time_precision", blank=False)
     if precision not in TimePrecision.values:
         raise InterchangeError(f"time_precision: {precision} is not 1, 2 or 3")

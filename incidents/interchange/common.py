@@ -1,6 +1,8 @@
 """What the ACLED and UCDP mappings share: the dataset as a source, labels in English whatever
 the interface language, and one clear error for a row that does not fit."""
 
+from datetime import date
+
 from django.utils import translation
 
 from incidents.models import Reliability, Source, SourceKind
@@ -37,6 +39,15 @@ def required(row: dict, column: str) -> str:
     if value is None or str(value).strip() == "":
         raise InterchangeError(f"{column}: required, but empty")
     return str(value).strip()
+
+
+def day(row: dict, column: str) -> date:
+    """A date column ("2024-10-21", or UCDP's "2024-10-21 00:00:00.000")."""
+    value = required(row, column)
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise InterchangeError(f"{column}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def integer(row: dict, column: str, *, blank: bool = True) -> int | None:

@@ -25,6 +25,7 @@ from incidents.geo.countries import BY_NAME, COUNTRIES
 from incidents.interchange.common import (
     InterchangeError,
     dataset_source,
+    day,
     integer,
     number,
     required,
@@ -137,14 +138,6 @@ EVENT_TYPE_BY_VIOLENCE = {
 }
 
 
-def _date(row: dict, column: str) -> date:
-    value = required(row, column)
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        raise InterchangeError(f"{column}: {value!r} is not a date") from None
-
-
 def _boolean(value) -> bool | None:
     text = str(value if value is not None else "").strip().lower()
     if text in {"true", "1", "t", "yes"}:
@@ -168,7 +161,7 @@ def ucdp_row_import(row: dict, *, version: str = "", user=None) -> Incident:
     (a draft: UCDP has no sub-event type to publish it with). Raises InterchangeError, naming the
     field, when the row does not fit (nothing is written)."""
     ged_id = integer(row, "id", blank=False)
-    start, end = _date(row, "date_start"), _date(row, "date_end")
+    start, end = day(row, "date_start"), day(row, "date_end")
     if end < start:
         raise InterchangeError("date_end: before date_start")
     date_prec, where_prec = integer(row, "date_prec"), integer(row, "where_prec", blank=False)

@@ -6,8 +6,8 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.fields import ArrayField, DateRangeField
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db.models import F, Func, Q
 from django.db.models.functions import Now
@@ -74,6 +74,14 @@ class SearchDocument(Func):
     template = "to_tsvector('simple'::regconfig, sahel_normalise(coalesce(%(expressions)s, '')))"
     arg_joiner = ", '') || ' ' || coalesce("
     output_field = SearchVectorField()
+
+
+class Period(Func):
+    """daterange(start, end, '[]'): the days an incident may have happened on."""
+
+    function = "daterange"
+    template = "%(function)s(%(expressions)s, '[]')"
+    output_field = DateRangeField()
 
 
 class ST_X(Func):
@@ -416,6 +424,9 @@ class Incident(Attributed, CasualtyEstimates):
             models.Index(fields=["fatalities_best"], name="incident_fatalities_best"),
             GinIndex(fields=["tags"], name="incident_tags"),
             GinIndex(fields=["search"], name="incident_search"),
+            # Incidents overlapping a period: the edges of a date range the map's summary does not
+            # cover (mapdata.py), and any "what happened between" question.
+            GistIndex(Period("date_start", "date_end"), name="incident_period"),
         ]
         triggers = [
             # The functions are in incidents/sql/ (triggers.sql, estimates.sql).

@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from tests.examples import ACLED_ROW, UCDP_ROW
 from tests.factories import UserFactory
 from tests.guards import access_table as table
 from tests.guards.matrix import (
@@ -24,94 +25,6 @@ from tests.guards.matrix import (
     expected_cases,
     url_patterns,
 )
-
-# The example rows of tests/incidents/test_interchange.py (our own values, in the real layouts).
-ACLED_ROW = {
-    "event_id_cnty": "MLI33190",
-    "event_date": "2024-10-21",
-    "year": 2024,
-    "time_precision": 1,
-    "disorder_type": "Political violence",
-    "event_type": "Explosions/Remote violence",
-    "sub_event_type": "Air/drone strike",
-    "actor1": "Military Forces of Mali (2021-)",
-    "assoc_actor_1": "",
-    "inter1": 1,
-    "actor2": "Civilians (Mali)",
-    "assoc_actor_2": "Labor Group (Mali); Women (Mali)",
-    "inter2": 7,
-    "interaction": 17,
-    "civilian_targeting": "Civilian targeting",
-    "iso": 466,
-    "region": "Western Africa",
-    "country": "Mali",
-    "admin1": "Tombouctou",
-    "admin2": "Gourma-Rharous",
-    "admin3": "Inadiatafane",
-    "location": "Inadiatafane",
-    "latitude": 16.878,
-    "longitude": -1.9297,
-    "geo_precision": 2,
-    "source": "Amnesty International; Radio France Internationale",
-    "source_scale": "New media-International",
-    "notes": "On 21 October 2024, drone strikes by the Malian army hit the weekly market of "
-    "Inadiatafane (Gourma-Rharous, Tombouctou). 8 civilians killed, including 6 children.",
-    "fatalities": 8,
-    "tags": "women targeted: girls",
-    "timestamp": 1731006000,
-}
-
-UCDP_ROW = {
-    "id": 512345,
-    "relid": "MLI-2024-1-1234-56",
-    "year": 2024,
-    "active_year": True,
-    "code_status": "Clear",
-    "type_of_violence": 1,
-    "conflict_dset_id": "11347",
-    "conflict_new_id": 11347,
-    "conflict_name": "Mali: Government",
-    "dyad_dset_id": "15024",
-    "dyad_new_id": 15024,
-    "dyad_name": "Government of Mali - JNIM",
-    "side_a_dset_id": "113",
-    "side_a_new_id": 113,
-    "side_a": "Government of Mali",
-    "side_b_dset_id": "6732",
-    "side_b_new_id": 6732,
-    "side_b": "JNIM",
-    "number_of_sources": 2,
-    "source_article": '"The Atlas News, 2024-11, JNIM ambushes Wagner/FAMa convoy";"AFP, ..."',
-    "source_office": "The Atlas News;AFP",
-    "source_date": "2024-11-10;2024-11-11",
-    "source_headline": "JNIM ambushes Wagner/FAMa convoy along Sévaré-Bandiagara road",
-    "source_original": "JNIM",
-    "where_prec": 5,
-    "where_coordinates": "RN15 Sévaré - Bandiagara road",
-    "where_description": "on the RN15 between Sévaré and Bandiagara, Mopti region",
-    "adm_1": "Mopti region",
-    "adm_2": "Bandiagara cercle",
-    "latitude": 14.439,
-    "longitude": -3.852,
-    "geom_wkt": "POINT (-3.852 14.439)",
-    "priogrid_gid": 150113,
-    "country": "Mali",
-    "country_id": 432,
-    "region": "Africa",
-    "event_clarity": 1,
-    "date_prec": 3,
-    "date_start": "2024-11-04",
-    "date_end": "2024-11-10",
-    "deaths_a": 7,
-    "deaths_b": 0,
-    "deaths_civilians": 0,
-    "deaths_unknown": 0,
-    "best": 7,
-    "high": 9,
-    "low": 7,
-    "gwnoa": "432",
-    "gwnob": "",
-}
 
 SIGNED_IN_ROLES = (table.VIEWER, table.EDITOR, table.REVIEWER, table.ADMIN)
 

@@ -68,6 +68,29 @@ def test_informant_is_hidden_from_a_viewer_with_admin_access(client, users):
 def test_status_cannot_be_set_in_the_form_only_through_actions(client, users):
     incident = IncidentFactory(created_by=users["editor"], status=Status.IN_REVIEW)
     client.force_login(users["reviewer"])
+    # The change form, posted with a status of "published", saves but leaves the status alone.
+    url = reverse("admin:incidents_incident_change", args=[incident.pk])
+    form = client.get(url).context["adminform"].form
+    assert "status" not in form.fields
+    data = {
+        k: v for k, v in form.initial.items() if v is not None and k not in {"tags", "location"}
+    }
+    data.update(
+        {
+            "title": "Edited in the form",
+            "status": Status.PUBLISHED,
+            "tags": "",
+            "location": incident.location.geojson,
+            "date_start": "2024-03-01",
+            "date_end": "2024-03-01",
+        }
+    )
+    for prefix in ("participants", "claims", "harm_assessments", "acled_events", "ucdp_events"):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    assert client.post(url, data).status_code == 302
+    incident.refresh_from_db()
+    assert (incident.title, incident.status) == ("Edited in the form", Status.IN_REVIEW)
+    # The publish action is the way.
     changelist = reverse("admin:incidents_incident_changelist")
     response = client.post(
         changelist, {"action": "publish", "_selected_action": [incident.pk]}, follow=True
