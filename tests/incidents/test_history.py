@@ -217,3 +217,16 @@ def test_updated_at_is_true_on_every_write_path(label, maker):
     age()
     model.objects.filter(pk=obj.pk).update(**{field: f"{value} by hand"})  # no real change
     assert updated_at() == 2000, "an unchanged row keeps its date"
+
+
+def test_the_demo_and_the_synthetic_incidents_are_attributed_each_to_its_own_writer(
+    reference_data,
+):
+    from django.core.management import call_command
+
+    call_command("load_demo", "--synthetic", "5")
+    demo = Incident.objects.filter(origin="demo").first()
+    synthetic = Incident.objects.filter(origin="synthetic").first()
+    assert events_of(demo)[0].pgh_context.metadata == {"command": "load_demo"}
+    context = events_of(synthetic)[0].pgh_context.metadata
+    assert context["service"] == "synthetic_incidents_generate" and "command" not in context

@@ -1,12 +1,15 @@
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
-from config.history import AttributedCommand
 from incidents.models import Incident, Origin, Place
 from incidents.sampledata.demo import demo_load
 from incidents.sampledata.synthetic import synthetic_incidents_generate
 
 
-class Command(AttributedCommand):
+class Command(BaseCommand):
+    # Not an AttributedCommand: the demo load and the generator each record their own history
+    # context (command "load_demo"; service "synthetic_incidents_generate" with its seed). Inside
+    # one command context they would merge, and the demo's events would name the generator.
+
     help = (
         "Load the demo incidents coded from public reporting and, with --synthetic N, N synthetic "
         "incidents (clearly marked) if none are loaded yet. Idempotent."
