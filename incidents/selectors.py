@@ -1,7 +1,15 @@
 """Selectors: the functions that read incidents. Querysets are shaped here, once."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from pghistory.models import Events
 
 from actors.models import Actor, ActorKind
 from incidents.geo.countries import COUNTRIES, SAHEL_COUNTRIES
@@ -161,3 +169,142 @@ def filter_options() -> dict:
         ],
         "geo_precisions": GeoPrecision.choices,
     }
+
+
+# Fields a history entry does not show: bookkeeping, and what the database derives.
+HISTORY_HIDDEN = {
+    "id",
+    "created_at",
+    "updated_at",
+    "created_by_id",
+    "updated_by_id",
+    "search",
+    "country_code",
+    "admin1_id",
+    "admin2_id",
+    "incident_id",
+    "report_id",
+}
+PERSONAL_FIELDS = {"name", "notes", "injury", "informant"}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: datetime
+    who: str
+    what: str
+    action: str  # insert, update or delete
+    action_label: str
+    changes: list[tuple[str, object, object]]
+
+
+HISTORY_ACTIONS = {"insert": _("created"), "update": _("changed"), "delete": _("deleted")}
+
+
+def incident_history(incident: Incident, *, personal: bool) -> list[HistoryEntry]:
+    """Every recorded change to an incident and to what hangs on it (participants, claims,
+    civilian-harm assessments and their victims, ACLED and UCDP records), oldest first: who made
+    it (the user, or the command or task), what it changed from what to what. Victims' names,
+    notes and injuries and informants show only with `personal`."""
+    reports = CivilianHarmReport.objects.filter(incident=incident)
+    events = list(Events.objects.references(incident))
+    if reports.exists():
+        events += list(Events.objects.references(reports).filter(pgh_model="incidents.VictimEvent"))
+    events.sort(key=lambda e: (e.pgh_created_at, e.pgh_id))
+    user_ids = {(e.pgh_context or {}).get("user") for e in events} - {None}
+    users = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
+    models = {e.pgh_obj_model: apps.get_model(e.pgh_obj_model) for e in events}
+    actor_ids = {
+        value
+        for e in events
+        for name, value in e.pgh_data.items()
+        if value is not None and _related_model(models[e.pgh_obj_model], name) is Actor
+    }
+    actors = dict(Actor.objects.filter(pk__in=actor_ids).values_list("pk", "name"))
+    previous: dict[tuple, dict] = {}
+    entries = []
+    for event in events:
+        model = models[event.pgh_obj_model]
+        key = (event.pgh_obj_model, event.pgh_obj_id)
+        data, before = event.pgh_data, previous.get(key, {})
+        previous[key] = data
+        changes = []
+        if event.pgh_label != "delete":
+            for name, value in data.items():
+                if name in HISTORY_HIDDEN:
+                    continue
+                changed = (
+                    before.get(name) != value
+                    if event.pgh_label == "update"
+                    else (value not in (None, "", [], {}, False))
+                )
+                if changed:
+                    changes.append(
+                        (
+                            _field_label(model, name),
+                            _shown(model, name, before.get(name), actors, personal),
+                            _shown(model, name, value, actors, personal),
+                        )
+                    )
+            if event.pgh_label == "update" and not changes:
+                continue  # only derived or bookkeeping fields changed
+        context = event.pgh_context or {}
+        who = (
+            users.get(context.get("user"))
+            or context.get("command")
+            or context.get("task")
+            or context.get("service")
+            or "?"
+        )
+        entries.append(
+            HistoryEntry(
+                when=event.pgh_created_at,
+                who=str(who),
+                what=f"{model._meta.verbose_name} #{event.pgh_obj_id}",
+                action=event.pgh_label,
+                action_label=str(HISTORY_ACTIONS.get(event.pgh_label, event.pgh_label)),
+                changes=changes,
+            )
+        )
+    return entries
+
+
+def _field(model, name: str):
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        try:
+            return model._meta.get_field(name.removesuffix("_id"))
+        except FieldDoesNotExist:
+            return None
+
+
+def _related_model(model, name: str):
+    field = _field(model, name)
+    return field.related_model if field is not None and field.is_relation else None
+
+
+def _field_label(model, name: str) -> str:
+    field = _field(model, name)
+    return str(field.verbose_name) if field is not None else name
+
+
+def _shown(model, name: str, value, actors: dict, personal: bool):
+    """A recorded value as a reader understands it: choices by their label, actors by name,
+    personal data masked unless `personal`."""
+    if value in (None, "", [], {}):
+        return "—"
+    if name in PERSONAL_FIELDS and not personal:
+        return "•••"
+    field = _field(model, name)
+    if field is None:
+        return value
+    if field.is_relation and field.related_model is Actor:
+        return actors.get(value, value)
+    base = getattr(field, "base_field", None)  # an array of choices
+    if base is not None and base.choices and isinstance(value, list):
+        labels = dict(base.flatchoices)
+        return ", ".join(str(labels.get(v, v)) for v in value)
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    return value

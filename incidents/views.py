@@ -236,12 +236,32 @@ def incident_detail(request, pk: int):
         incident = selectors.incident_detail(request.user, pk)
     except Incident.DoesNotExist:
         raise Http404(_("No such incident, or not visible to you.")) from None
+    personal = request.user.has_perm("incidents.view_personal_data")
+    history = None
+    if request.user.has_perm("incidents.change_incident"):
+        history = selectors.incident_history(incident, personal=personal)
+    place = None
+    if incident.location is not None:
+        area = incident.admin2 or incident.admin1
+        place = {
+            "lat": incident.location.y,
+            "lon": incident.location.x,
+            "geo_precision": incident.geo_precision,
+            "event_type": incident.event_type,
+            "label": incident.location_name,
+            "area": {"id": area.pk, "level": area.level} if area else None,
+            "boundaries_url": reverse("incidents:map-boundaries", args=[area.level])
+            if area
+            else None,
+        }
     return render(
         request,
         "incidents/incident_detail.html",
         {
             "incident": incident,
-            "show_personal_data": request.user.has_perm("incidents.view_personal_data"),
+            "show_personal_data": personal,
+            "history": history,
+            "place": place,
         },
     )
 

@@ -7,16 +7,7 @@
    legend), translated by the template; numbers and dates follow <html lang>. */
 (function () {
   "use strict";
-  var COLOURS = {
-    battles: "#c0392b",
-    explosions_remote_violence: "#8e44ad",
-    violence_against_civilians: "#d35400",
-    protests: "#2980b9",
-    riots: "#16a085",
-    strategic_developments: "#7f8c8d"
-  };
-  var MULTI = ["event_type", "sub_event_type", "actor", "actor_kind", "geo_precision"];
-  var NEAR_RADIUS_METRES = 10000;
+  var STYLE = window.SahelMapStyle;  // mapstyle.js
   var LANG = document.documentElement.lang || "en";
   var SAHEL = [[9.4, -12.3], [23.6, 16.0]];
 
@@ -168,7 +159,7 @@
         color: "#222",
         weight: 1,
         dashArray: imprecise * 2 > n ? "3 3" : null,
-        fillColor: COLOURS[type] || "#444",
+        fillColor: STYLE.colour(type),
         fillOpacity: 0.75,
         className: "incident-cell"
       }).bindTooltip(fill(config.cell, { n: number(n), f: number(killed) }) + " · " + config.zoomIn)
@@ -183,7 +174,7 @@
       radius: n > 1 ? Math.min(7 + Math.sqrt(n) * 1.5, 26) : 7,
       color: "#222",
       weight: n > 1 ? 2 : 1,
-      fillColor: COLOURS[type] || "#444",
+      fillColor: STYLE.colour(type),
       fillOpacity: 0.85,
       className: n > 1 ? "incident-group" : "incident-marker"
     };
@@ -193,10 +184,7 @@
     }
     var marker = L.circleMarker([lat, lon], style).addTo(incidentLayer);
     if (precision === 2) {  // near a place, or along a road: the radius it may lie in
-      L.circle([lat, lon], {
-        radius: NEAR_RADIUS_METRES, color: COLOURS[type] || "#444", weight: 1, dashArray: "4 4",
-        fill: false, interactive: false, className: "incident-radius"
-      }).addTo(incidentLayer);
+      STYLE.nearRadius(lat, lon, type).addTo(incidentLayer);
     }
     if (n > 1) {
       marker.bindPopup(listPopup(point), { maxHeight: 320 });
@@ -273,10 +261,7 @@
     boundariesOf(incident.area.level).then(function (data) {
       var feature = data.features.filter(function (f) { return f.id === incident.area.id; })[0];
       if (feature) {
-        L.geoJSON(feature, {
-          style: { color: COLOURS[incident.event_type] || "#444", weight: 2, dashArray: "6 4", fillOpacity: 0.12 },
-          interactive: false
-        }).addTo(highlightLayer);
+        STYLE.areaOutline(feature, incident.event_type).addTo(highlightLayer);
       }
     });
   }
@@ -459,7 +444,7 @@
   function swatches() {
     document.querySelectorAll("#map-legend [data-event-type] i, [data-swatch]").forEach(function (swatch) {
       var type = swatch.dataset.swatch || swatch.parentNode.dataset.eventType;
-      swatch.style.background = COLOURS[type] || "#444";
+      swatch.style.background = STYLE.colour(type);
     });
   }
 

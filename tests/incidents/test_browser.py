@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.gis.geos import Point
 
-from incidents.models import Status
+from incidents.models import Incident, Status
 from incidents.sampledata.demo import demo_load
 from tests.conftest import require_chromium
 from tests.factories import IncidentFactory, UserFactory
@@ -178,6 +178,20 @@ def test_co_located_incidents_open_as_a_list_and_a_popup_links_to_the_incident(
     popup.locator("a").click()
     browser_page.wait_for_selector("h1")
     assert "Sources and claims" in browser_page.content()
+    # The incident's page maps it, over the same offline base layer.
+    browser_page.locator("#incident-map path.incident-marker").wait_for()
+    browser_page.wait_for_function(
+        "document.querySelectorAll('#incident-map .leaflet-basemap-pane path').length > 3"
+    )
+
+    # An area-coded incident's page draws the area it is known to lie in, not just a point.
+    area_coded = Incident.objects.filter(title="Clash at the centroid 0").get()
+    assert area_coded.admin1_id is not None
+    browser_page.goto(f"{live_server.url}/incidents/{area_coded.pk}/")
+    browser_page.wait_for_function("document.body.dataset.incidentMapDrawn === 'area'")
+    assert browser_page.locator("#incident-map path.incident-area").count() == 1
+    assert "Only the area is known" in browser_page.inner_text(".incident-map figcaption")
+    shot(browser_page, "incident-area-coded")
 
 
 def test_the_map_switches_to_french(live_server, committed_reference_data, browser_page):

@@ -7,8 +7,8 @@ import json
 import pytest
 from django.contrib.gis.geos import Point
 
-from incidents.models import CivilianHarmReport, Status, Victim
-from tests.factories import ClaimFactory, IncidentFactory, SourceFactory, UserFactory
+from incidents.models import CivilianHarmReport, Incident, Status, Victim
+from tests.factories import ActorFactory, ClaimFactory, IncidentFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +140,54 @@ def test_victim_names_and_informants_are_hidden_from_viewers(client, users, publ
     client.force_login(users["editor"])
     page = client.get(f"/incidents/{published.pk}/").content.decode()
     assert "Fatouma Secret" in page and "Aminata" in page and "Shrapnel" in page
+
+
+def test_the_history_shows_editors_who_changed_what_and_masks_personal_data(
+    client, users, published
+):
+    import pghistory
+
+    actor = ActorFactory(name="Katiba Test")
+    with pghistory.context(user=users["editor"].pk):
+        Incident.objects.filter(pk=published.pk).update(title="Ambush near Djibo", fatalities_low=4)
+        report = CivilianHarmReport.objects.create(
+            incident=published, grade="weak", alleged_perpetrator=actor
+        )
+        Victim.objects.create(report=report, name="Hawa Secret", age_group="adult", status="killed")
+    client.force_login(users["viewer"])
+    page = client.get(f"/incidents/{published.pk}/").content.decode()
+    assert "History" not in page  # viewers read the record, not its making
+    client.force_login(users["reviewer"])
+    page = client.get(f"/incidents/{published.pk}/").content.decode()
+    history = page[page.index('<section class="history">') :]
+    assert "<del>Published ambush</del> → <ins>Ambush near Djibo</ins>" in history
+    assert history.count(">editor<") == 3  # the change, the assessment and the victim
+    assert "Katiba Test" in history  # the actor by its name, not its id
+    assert "Weak" in history or "weak" in history
+    assert "Hawa Secret" in history
+    # Whoever may read the history without personal data gets it masked.
+    from incidents.selectors import incident_history
+
+    masked = incident_history(published, personal=False)
+    victim = next(e for e in masked if e.what.startswith("victim"))
+    assert ("name", "—", "•••") in [(str(c[0]).lower(), c[1], c[2]) for c in victim.changes]
+
+
+def test_the_incident_page_maps_the_place_as_precisely_as_it_is_known(
+    client, users, published, draft
+):
+    client.force_login(users["viewer"])
+    page = client.get(f"/incidents/{published.pk}/")
+    assert 'id="incident-map"' in page.content.decode()
+    place = json.loads(
+        page.content.decode().split('id="incident-place" type="application/json">')[1].split("<")[0]
+    )
+    assert place["lat"] == pytest.approx(published.location.y)
+    assert place["geo_precision"] == published.geo_precision
+    Incident.objects.filter(pk=draft.pk).update(location=None)  # a draft may lack a place
+    client.force_login(users["editor"])
+    page = client.get(f"/incidents/{draft.pk}/").content.decode()
+    assert 'id="incident-map"' not in page and "incident-place" not in page
 
 
 def test_detail_shows_claims_side_by_side(client, users, published):
