@@ -118,7 +118,7 @@ def _summary_conditions(filters: dict, published_only: bool) -> tuple[str, dict]
 
 def _period_condition(periods: Periods | None) -> tuple[str, dict]:
     if periods is None:
-        return "m.grain = 'year'", {}
+        return "m.grain = 'all'", {}
     return (
         "((m.grain = 'year' AND m.period = ANY(%(years)s))"
         " OR (m.grain = 'month' AND m.period = ANY(%(months)s)))",
@@ -141,7 +141,8 @@ def _edges(queryset: QuerySet, periods: Periods | None) -> QuerySet | None:
 
 
 def _sql(queryset: QuerySet, *fields: str) -> tuple[str, tuple]:
-    return queryset.values(*fields).query.sql_with_params()
+    """The SQL of a queryset's rows (unordered: what reads them groups them)."""
+    return queryset.order_by().values(*fields).query.sql_with_params()
 
 
 def grid_cells_json(

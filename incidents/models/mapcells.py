@@ -1,5 +1,5 @@
-"""The map's summary: how many incidents (and fatalities) each grid cell holds, per month and per
-year, event type, visibility, geo precision and country, kept by the database as incidents
+"""The map's summary: how many incidents (and fatalities) each grid cell holds, per month, per
+year and in all time, event type, visibility, geo precision and country, kept by the database as incidents
 change (incidents/sql/mapcells.sql), so that the map of a million incidents is read from a few
 thousand rows instead of counted on every request. Level 0 is one cell for everything: the
 timeline's totals. Derived data, rebuilt at will (incidents_mapcells_rebuild()); no history."""
@@ -10,13 +10,13 @@ from django.db.models import Q
 
 # Grid levels and their cell size in degrees (90 / 2^level: about 64 pixels at that map zoom).
 LEVELS = {0: 360.0, 3: 11.25, 5: 2.8125, 7: 0.703125, 9: 0.17578125, 11: 0.0439453125}
-GRAINS = ("month", "year")
+GRAINS = ("month", "year", "all")  # "all": period 0001-01-01
 
 
 class MapCell(models.Model):
     level = models.PositiveSmallIntegerField()
     grain = models.CharField(max_length=5)
-    period = models.DateField(help_text="First day of the month or year.")
+    period = models.DateField(help_text="First day of the month or year; 0001-01-01 for all time.")
     cx = models.IntegerField()
     cy = models.IntegerField()
     event_type = models.CharField(max_length=40)
@@ -49,7 +49,22 @@ class MapCell(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["level", "grain", "cx", "cy", "period"], name="mapcell_lookup"),
+            # Covering: a viewport's cells are read from the index alone (the rows of one area
+            # lie scattered over the table, written as incidents came in).
+            models.Index(
+                fields=["level", "grain", "cx", "cy", "period"],
+                include=[
+                    "event_type",
+                    "published",
+                    "geo_precision",
+                    "country_code",
+                    "n",
+                    "fatalities",
+                    "sum_lon",
+                    "sum_lat",
+                ],
+                name="mapcell_lookup",
+            ),
             models.Index(fields=["id"], condition=Q(n=0), name="mapcell_empty"),
         ]
 

@@ -1,5 +1,6 @@
--- The map's summary (incidents_mapcell): incidents and fatalities per grid cell, month and year,
--- event type, visibility (published or not), geo precision and country, kept exact by the
+-- The map's summary (incidents_mapcell): incidents and fatalities per grid cell, period (month,
+-- year, and all time: grain 'all', period 0001-01-01, what an unfiltered view reads), event
+-- type, visibility (published or not), geo precision and country, kept exact by the
 -- statement-level triggers on incidents_incident (declared in incidents/models/mapcells.py).
 --
 -- Grid levels: the cell size in degrees is 90 / 2^level (about 64 pixels at that map zoom):
@@ -7,7 +8,8 @@
 -- (about 5 km). Level 0 is one cell for everything, the timeline's totals. A cell's key is
 -- (cx, cy) = floor((lon + 180) / size), floor((lat + 90) / size). Levels 101 and 102 count per
 -- admin area instead (cx is the admin1, respectively admin2, area's id; cy is 0), for the
--- choropleth. An incident counts in the month and the year of its start date, in every level.
+-- choropleth. An incident counts in the month and the year of its start date and in all time,
+-- in every level.
 -- A version number, bumped by every change, lets the map's answers be cached exactly.
 
 DO $$ BEGIN
@@ -48,7 +50,9 @@ BEGIN
   END IF;
   INSERT INTO incidents_mapcell AS m (level, grain, period, cx, cy, event_type, published,
       geo_precision, country_code, n, fatalities, civilian_targeting, sum_lon, sum_lat)
-  SELECT c.level, g.grain, date_trunc(g.grain, f.day)::date, c.cx, c.cy,
+  SELECT c.level, g.grain,
+         CASE g.grain WHEN 'all' THEN DATE '0001-01-01' ELSE date_trunc(g.grain, f.day)::date END,
+         c.cx, c.cy,
          f.event_type, f.published, f.geo_precision, f.country_code,
          sum(f.sign), sum(f.sign * f.fatalities), sum(f.sign * f.civilian_targeting::integer),
          sum(f.sign * f.lon), sum(f.sign * f.lat)
@@ -60,7 +64,7 @@ BEGIN
     UNION ALL SELECT 101, f.admin1_id::integer, 0 WHERE f.admin1_id IS NOT NULL
     UNION ALL SELECT 102, f.admin2_id::integer, 0 WHERE f.admin2_id IS NOT NULL
   ) AS c
-  CROSS JOIN (VALUES ('month'), ('year')) AS g (grain)
+  CROSS JOIN (VALUES ('month'), ('year'), ('all')) AS g (grain)
   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
   ON CONFLICT (level, grain, period, cx, cy, event_type, published, geo_precision, country_code)
   DO UPDATE SET n = m.n + EXCLUDED.n,
