@@ -20,6 +20,19 @@ class EventType(models.TextChoices):
     STRATEGIC_DEVELOPMENTS = "strategic_developments", _("Strategic developments")
 
 
+# A colour per event type, the same wherever incidents are drawn: the map's (COLOURS in
+# static/incidents/mapstyle.js, checked equal by tests/incidents/test_overview.py) and the
+# overview's charts.
+EVENT_TYPE_COLOURS = {
+    EventType.BATTLES: "#c0392b",
+    EventType.EXPLOSIONS_REMOTE_VIOLENCE: "#8e44ad",
+    EventType.VIOLENCE_AGAINST_CIVILIANS: "#d35400",
+    EventType.PROTESTS: "#2980b9",
+    EventType.RIOTS: "#16a085",
+    EventType.STRATEGIC_DEVELOPMENTS: "#7f8c8d",
+}
+
+
 class SubEventType(models.TextChoices):
     ARMED_CLASH = "armed_clash", _("Armed clash")
     GOVERNMENT_REGAINS_TERRITORY = "government_regains_territory", _("Government regains territory")
