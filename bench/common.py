@@ -114,6 +114,9 @@ def shared_database(count: int = SHARED_COUNT, log=print) -> dict:
         if state.get("migrations") != wanted["migrations"]:
             log(f"migrating {url} forward")
             call_command("migrate", verbosity=0)
+            from incidents.services import actor_summary_refresh
+
+            actor_summary_refresh(log=lambda line: log(f"  {line}"))
             with connection.cursor() as cursor:
                 cursor.execute(
                     "UPDATE bench_state SET value = %s WHERE key = 'migrations'",

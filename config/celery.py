@@ -17,6 +17,8 @@ BEAT_HEARTBEAT_SECONDS = 30
 
 app.conf.beat_schedule = {
     "beat-heartbeat": {"task": "config.beat_heartbeat", "schedule": BEAT_HEARTBEAT_SECONDS},
+    # The map's per-actor summary follows relations edited anywhere (the admin, SQL).
+    "actor-summary-refresh": {"task": "incidents.actor_summary_refresh", "schedule": 300},
 }
 
 

@@ -12,6 +12,10 @@ from leaflet.admin import LeafletGeoAdmin
 from incidents import services
 from incidents.models import (
     AcledEvent,
+    ActorCell,
+    ActorGroup,
+    ActorGroupWindow,
+    ActorSummaryState,
     AdminArea,
     AdminAreaPart,
     CivilianHarmReport,
@@ -448,12 +452,9 @@ class ReferenceDatasetAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(MapCell)
-class MapCellAdmin(admin.ModelAdmin):
-    """The map's summary, kept by the database: shown for inspection only."""
+class DerivedDataAdmin(admin.ModelAdmin):
+    """A summary kept by the database (derived, rebuilt at will): shown for inspection only."""
 
-    list_display = ("level", "grain", "period", "cx", "cy", "event_type", "published", "n")
-    list_filter = ("level", "grain", "published", "event_type")
     show_full_result_count = False
 
     def has_add_permission(self, request):
@@ -464,3 +465,31 @@ class MapCellAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(MapCell)
+class MapCellAdmin(DerivedDataAdmin):
+    list_display = ("level", "grain", "period", "cx", "cy", "event_type", "published", "n")
+    list_filter = ("level", "grain", "published", "event_type")
+
+
+@admin.register(ActorGroup)
+class ActorGroupAdmin(DerivedDataAdmin):
+    list_display = ("key", "actor", "members")
+    list_filter = ("members",)
+
+
+@admin.register(ActorGroupWindow)
+class ActorGroupWindowAdmin(DerivedDataAdmin):
+    list_display = ("key", "actor", "start_date", "end_date")
+
+
+@admin.register(ActorSummaryState)
+class ActorSummaryStateAdmin(DerivedDataAdmin):
+    list_display = ("relations_fingerprint", "built_at")
+
+
+@admin.register(ActorCell)
+class ActorCellAdmin(DerivedDataAdmin):
+    list_display = ("group_key", "level", "grain", "period", "cx", "cy", "published", "n")
+    list_filter = ("level", "grain", "published")

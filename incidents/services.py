@@ -1,6 +1,7 @@
 """Services: the functions that write. Views, API views, commands and Celery tasks call these
 rather than writing models themselves, so each rule has one home (see STYLE.md)."""
 
+import time
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -9,13 +10,25 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from actors import selectors as actor_selectors
+from actors.models import Actor
+from actors.selectors import actor_group_windows
 from actors.services import CATALOGUE_PATH, actor_catalogue_load, read_catalogue
 from config.db import analyze, immediate_constraints
 from config.loading import LoadReport
 from incidents.geo.datasets import ATTRIBUTION, Dataset, Log, dataset_load_if_changed
 from incidents.geo.services import places_rederive
 from incidents.geo.setup import geo_reference_setup
-from incidents.models import CivilianHarmReport, Claim, Incident, Source, Status
+from incidents.models import (
+    ActorGroup,
+    ActorGroupWindow,
+    ActorSummaryState,
+    CivilianHarmReport,
+    Claim,
+    Incident,
+    Source,
+    Status,
+)
 from incidents.models.incident import Attributed
 
 User = AbstractBaseUser
@@ -89,6 +102,62 @@ def reference_data_setup(
     )
     if actors is not None or geo:
         analyze(REFERENCE_TABLES)
+    actor_summary_refresh(log=log)
+
+
+def actor_summary_refresh(*, log: Log = lambda _: None) -> bool:
+    """Brings the map's per-actor summary (incidents/models/actorcells.py) in step with the
+    actors and their relations: materialises every actor's groups (with and without member
+    groups) and, when their windows changed, rebuilds the cells. Cheap when nothing changed
+    (the relations' fingerprint is compared first). Returns whether anything was rebuilt."""
+    fingerprint = actor_selectors.actor_groups_fingerprint()
+    state = ActorSummaryState.objects.first()
+    if state is not None and state.relations_fingerprint == fingerprint:
+        return False
+    with transaction.atomic():
+        # One refresh at a time; a second waits, then finds the work done.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('incidents_actor_summary'))")
+        state = ActorSummaryState.objects.select_for_update().first()
+        if state is not None and state.relations_fingerprint == fingerprint:
+            return False
+        started = time.monotonic()
+        groups: dict[tuple[int, bool], frozenset] = {}
+        for actor_id in Actor.objects.order_by("pk").values_list("pk", flat=True):
+            for members in (False, True):
+                groups[(actor_id, members)] = frozenset(
+                    (w.actor_id, w.start, w.end)
+                    for w in actor_group_windows([actor_id], members=members)
+                )
+        keys = {ws: n for n, ws in enumerate(sorted(set(groups.values()), key=sorted), 1)}
+        windows = {(keys[ws], *window) for ws in keys for window in ws}
+        stored = set(
+            ActorGroupWindow.objects.values_list("key", "actor_id", "start_date", "end_date")
+        )
+        rebuilt = windows != stored
+        if rebuilt:
+            ActorGroupWindow.objects.all().delete()
+            ActorGroupWindow.objects.bulk_create(
+                ActorGroupWindow(key=key, actor_id=actor_id, start_date=start, end_date=end)
+                for key, actor_id, start, end in sorted(windows)
+            )
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT incidents_actorcells_rebuild()")
+                cells = cursor.fetchone()[0]
+            analyze(["incidents_actorcell", "incidents_actorgroupwindow"])
+        ActorGroup.objects.all().delete()
+        ActorGroup.objects.bulk_create(
+            ActorGroup(actor_id=actor_id, members=members, key=keys[ws])
+            for (actor_id, members), ws in groups.items()
+        )
+        ActorSummaryState.objects.all().delete()
+        ActorSummaryState.objects.create(relations_fingerprint=fingerprint, built_at=timezone.now())
+    if rebuilt:
+        log(
+            f"map summary per actor: {len(keys)} groups, {cells} cells, "
+            f"rebuilt in {time.monotonic() - started:.1f} s"
+        )
+    return rebuilt
 
 
 # --- Writing records: validation and attribution, for every write path ------------------------

@@ -17,3 +17,16 @@ from incidents import services
 def admin_areas_rederive() -> dict:
     """Re-derives admin areas of incidents and places after boundaries changed (safe to repeat)."""
     return asdict(services.admin_areas_rederive())
+
+
+@shared_task(
+    name="incidents.actor_summary_refresh",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def actor_summary_refresh() -> bool:
+    """Brings the map's per-actor summary in step with the actors' relations (cheap when it is:
+    Celery beat runs it every few minutes, whatever wrote the relations)."""
+    return services.actor_summary_refresh()

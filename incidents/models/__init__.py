@@ -11,6 +11,7 @@ from incidents.geo.models import (
     PlaceSource,
     ReferenceDataset,
 )
+from incidents.models.actorcells import ActorCell, ActorGroup, ActorGroupWindow, ActorSummaryState
 from incidents.models.external import AcledEvent, UcdpEvent
 from incidents.models.harm import (
     AgeGroup,
@@ -48,6 +49,10 @@ __all__ = [
     "ESTIMATES",
     "AcledEvent",
     "AcledPosition",
+    "ActorCell",
+    "ActorGroup",
+    "ActorGroupWindow",
+    "ActorSummaryState",
     "AdminArea",
     "AdminAreaPart",
     "AdminLevel",

@@ -16,6 +16,10 @@ from django.utils.translation import gettext_lazy as _
 
 from config.triggers import touch_updated_at
 from incidents.geo.models import AdminArea, Place
+from incidents.models.actorcells import (
+    INCIDENT_ACTORCELL_TRIGGERS,
+    PARTICIPANT_ACTORCELL_TRIGGERS,
+)
 from incidents.models.mapcells import MAPCELL_TRIGGERS
 from incidents.precision import (
     GeoPrecision,
@@ -210,7 +214,10 @@ def _event_taxonomy_condition() -> Q:
 
 
 @pghistory.track(
-    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=["search"]
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["search", "lon", "lat"],
 )
 class Incident(Attributed, CasualtyEstimates):
     title = models.CharField(_("title"), max_length=300)
@@ -303,6 +310,18 @@ class Incident(Attributed, CasualtyEstimates):
     search = models.GeneratedField(
         expression=SearchDocument("title", "location_name", "narrative"),
         output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    # The point's coordinates as numbers, for the map at high zoom: incidents are grouped by
+    # their exact point, read from a covering index (incident_map_points) without the table.
+    lon = models.GeneratedField(
+        expression=Func(F("location"), function="ST_X"),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
+    lat = models.GeneratedField(
+        expression=Func(F("location"), function="ST_Y"),
+        output_field=models.FloatField(),
         db_persist=True,
     )
     published_by = models.ForeignKey(
@@ -427,6 +446,18 @@ class Incident(Attributed, CasualtyEstimates):
             # Incidents overlapping a period: the edges of a date range the map's summary does not
             # cover (mapdata.py), and any "what happened between" question.
             GistIndex(Period("date_start", "date_end"), name="incident_period"),
+            models.Index(
+                fields=["lon", "lat"],
+                include=[
+                    "id",
+                    "date_start",
+                    "event_type",
+                    "geo_precision",
+                    "fatalities_best",
+                    "status",
+                ],
+                name="incident_map_points",
+            ),
         ]
         triggers = [
             # The functions are in incidents/sql/ (triggers.sql, estimates.sql).
@@ -447,6 +478,7 @@ class Incident(Attributed, CasualtyEstimates):
             ),
             touch_updated_at("incident_touch_updated_at"),
             *MAPCELL_TRIGGERS,
+            *INCIDENT_ACTORCELL_TRIGGERS,
         ]
 
     def __str__(self) -> str:
@@ -544,6 +576,7 @@ class IncidentActor(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["actor", "incident"], name="incident_actor_actor")]
+        triggers = PARTICIPANT_ACTORCELL_TRIGGERS
 
     def __str__(self) -> str:
         roles = [str(r) for r in (self.get_acled_position_display(), self.ucdp_side) if r]

@@ -1,8 +1,9 @@
 """The map's summary: how many incidents (and fatalities) each grid cell holds, per month, per
-year and in all time, event type, visibility, geo precision and country, kept by the database as incidents
-change (incidents/sql/mapcells.sql), so that the map of a million incidents is read from a few
-thousand rows instead of counted on every request. Level 0 is one cell for everything: the
-timeline's totals. Derived data, rebuilt at will (incidents_mapcells_rebuild()); no history."""
+year and in all time, event type, visibility, geo precision and country, kept by the database
+as incidents change (incidents/sql/mapcells.sql), so that the map of a million incidents is
+read from a few thousand rows instead of counted on every request. Level 0 is one cell for
+everything: the timeline's totals. Derived data, rebuilt at will (incidents_mapcells_rebuild());
+no history."""
 
 import pgtrigger
 from django.db import models

@@ -77,11 +77,11 @@ BEGIN
 END
 $$;
 
--- An update: only the incidents whose place, date, type, visibility, precision, country or
--- figures changed move in the summary (a new title changes nothing there).
-CREATE OR REPLACE FUNCTION incidents_mapcells_moved(
+-- An update: the facts of the incidents whose place, date, type, visibility, precision, country
+-- or figures changed (a new title changes nothing in the summaries), before (sign -1) and after.
+CREATE OR REPLACE FUNCTION incidents_mapfacts_moved(
   before incidents_mapfact[], after incidents_mapfact[]
-) RETURNS void LANGUAGE sql AS $$
+) RETURNS incidents_mapfact[] LANGUAGE sql AS $$
   WITH o AS (SELECT * FROM unnest(before)), n AS (SELECT * FROM unnest(after)),
   moved AS (
     SELECT COALESCE(o.id, n.id) AS id FROM o FULL JOIN n ON n.id = o.id
@@ -91,10 +91,16 @@ CREATE OR REPLACE FUNCTION incidents_mapcells_moved(
           (n.lon, n.lat, n.day, n.event_type, n.published, n.geo_precision, n.country_code,
            n.fatalities, n.civilian_targeting, n.admin1_id, n.admin2_id)
   )
-  SELECT incidents_mapcells_add(ARRAY(
+  SELECT ARRAY(
     SELECT o::incidents_mapfact FROM o JOIN moved USING (id)
     UNION ALL
-    SELECT n::incidents_mapfact FROM n JOIN moved USING (id)))
+    SELECT n::incidents_mapfact FROM n JOIN moved USING (id))
+$$;
+
+CREATE OR REPLACE FUNCTION incidents_mapcells_moved(
+  before incidents_mapfact[], after incidents_mapfact[]
+) RETURNS void LANGUAGE sql AS $$
+  SELECT incidents_mapcells_add(incidents_mapfacts_moved(before, after))
 $$;
 
 -- Rebuilds the summary from the incidents, in chunks (after a restore, or to check it).
