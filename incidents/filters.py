@@ -137,12 +137,8 @@ class IncidentFilterSet(django_filters.FilterSet):
     geo_precision = django_filters.MultipleChoiceFilter(
         choices=GeoPrecision.choices, label=_("geo precision")
     )
-    admin1 = NumberInFilter(
-        field_name="admin1_id", label=_("admin1 areas (ids, comma-separated)")
-    )
-    admin2 = NumberInFilter(
-        field_name="admin2_id", label=_("admin2 areas (ids, comma-separated)")
-    )
+    admin1 = NumberInFilter(field_name="admin1_id", label=_("admin1 areas (ids, comma-separated)"))
+    admin2 = NumberInFilter(field_name="admin2_id", label=_("admin2 areas (ids, comma-separated)"))
     fatalities_min = django_filters.NumberFilter(
         field_name="fatalities_best",
         lookup_expr="gte",

@@ -5,9 +5,12 @@ and middle zoom), incidents grouped by their exact point (at high zoom), counts 
 Where the filters allow it (dates, event types, countries, geo precision, and what the user may
 see), the counts come from the summary the database keeps (incidents_mapcell, see
 incidents/sql/mapcells.sql): whole years and whole months from it, the incidents at the edges of
-the date range counted directly. Other filters (actors, sub-event types, admin areas, minimum
-fatalities, civilian harm, text) count the matching incidents directly, which is fast when they
-are selective. Either way the answer equals a count of the matching incidents.
+the date range counted directly. A single actor (with or without its member groups), with
+dates, event types and geo precision, is read from the per-actor summary (incidents_actorcell,
+see incidents/sql/actorcells.sql) the same way. Other filters (several actors, sub-event types,
+admin areas, minimum fatalities, civilian harm, text) count the matching incidents directly,
+which is fast when they are selective. Either way the answer equals a count of the matching
+incidents.
 """
 
 import calendar
@@ -17,10 +20,12 @@ from datetime import date
 
 from django.contrib.gis.geos import Polygon
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from psycopg.types.range import DateRange
 
+from actors.selectors import actor_groups_fingerprint
 from incidents.models import GeoPrecision
+from incidents.models.actorcells import ACTOR_LEVEL_GRAINS, TYPE_COLUMNS
 from incidents.models.incident import Period
 from incidents.taxonomy import EventType
 
@@ -33,6 +38,8 @@ AREA_LEVELS = {1: 101, 2: 102}
 EVENT_TYPES = [e.value for e in EventType]
 # Filters the summary can answer; any other one counts the incidents directly.
 SUMMARY_FILTERS = {"date_from", "date_to", "event_type", "country", "geo_precision"}
+# ... and those the per-actor summary can answer, for a single actor.
+ACTOR_SUMMARY_FILTERS = {"actor", "actor_members", "date_from", "date_to"}
 MAX_POINT_GROUPS = 3000
 MAX_LISTED = 50
 
@@ -95,9 +102,80 @@ def summary_version() -> int:
         return cursor.fetchone()[0]
 
 
-def _summary_can_answer(filters: dict) -> bool:
+@dataclass(frozen=True)
+class Summary:
+    """Where the summary answers a question: its table, the conditions on its rows, and each
+    row's incidents per event type (EVENT_TYPES' order) and coded to an admin area."""
+
+    table: str
+    conditions: str
+    params: dict
+    types: str
+    imprecise: str
+
+
+def _summary(filters: dict, published_only: bool, level: int) -> Summary | None:
+    """The summary that can answer the filters at a level (grid level, 0 for the timeline,
+    101 or 102 for admin areas): the map's, or for a single actor (with or without its member
+    groups) the per-actor one where it keeps that level and the periods asked. None: count the
+    incidents directly."""
     used = {name for name, value in filters.items() if value not in (None, "", [], False)}
-    return used <= SUMMARY_FILTERS
+    if used <= SUMMARY_FILTERS:
+        conditions, params = _summary_conditions(filters, published_only)
+        return Summary(
+            "incidents_mapcell",
+            conditions,
+            params,
+            types=", ".join(
+                f"CASE WHEN m.event_type = '{t}' THEN m.n ELSE 0 END" for t in EVENT_TYPES
+            ),
+            imprecise=f"CASE WHEN m.geo_precision = {GeoPrecision.ADMIN_AREA} THEN m.n ELSE 0 END",
+        )
+    if (
+        used <= ACTOR_SUMMARY_FILTERS
+        and "actor" in used
+        and len(filters["actor"]) == 1
+        and _actor_summary_keeps(level, filters)
+    ):
+        key = actor_group_key(filters["actor"][0], members=bool(filters.get("actor_members")))
+        if key is not None:
+            conditions, params = _summary_conditions(filters, published_only)
+            return Summary(
+                "incidents_actorcell",
+                f"m.group_key = %(group_key)s AND {conditions}",
+                {**params, "group_key": key},
+                types=", ".join(f"m.{column}" for column in TYPE_COLUMNS),
+                imprecise="m.imprecise",
+            )
+    return None
+
+
+def _actor_summary_keeps(level: int, filters: dict) -> bool:
+    """Whether the per-actor summary keeps the periods a question needs at a level."""
+    if level in AREA_LEVELS.values():
+        return True
+    periods = split_periods(filters.get("date_from"), filters.get("date_to"))
+    if periods is None:
+        needed = ["all"]
+    else:
+        needed = ["year"] * bool(periods.years) + ["month"] * bool(periods.months)
+    return all(level in ACTOR_LEVEL_GRAINS[grain] for grain in needed)
+
+
+def actor_group_key(actor_id: int, *, members: bool) -> int | None:
+    """The per-actor summary's group for the actor filter, or None while the summary is not in
+    step with the relations (incidents.services.actor_summary_refresh brings it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT g.key FROM incidents_actorgroup g JOIN incidents_actorsummarystate s
+              ON s.relations_fingerprint = %s
+            WHERE g.actor_id = %s AND g.members = %s
+            """,
+            [actor_groups_fingerprint(), actor_id, members],
+        )
+        row = cursor.fetchone()
+        return row[0] if row else None
 
 
 def _summary_conditions(filters: dict, published_only: bool) -> tuple[str, dict]:
@@ -128,20 +206,29 @@ def _period_condition(periods: Periods | None) -> tuple[str, dict]:
 
 def _edges(queryset: QuerySet, periods: Periods | None) -> QuerySet | None:
     """The matching incidents the summary does not count: those starting before its first whole
-    period (they overlap the range's start: found through the period index), and those starting
-    after its last (the range's last, partial month)."""
+    period (they overlap [the range's start, the summary's]: found through the period index;
+    when the range starts on the 1st, those that began in the month before and run into it),
+    and those starting after its last (the range's last, partial month)."""
     if periods is None:
         return None
     if periods.summary_start is None:
         return queryset
-    before = DateRange(periods.start, periods.summary_start, "[)")
+    head = DateRange(periods.start, periods.summary_start, "[]")
+    # "Starts before the summary's first day", said of the period (NOT &>) rather than of
+    # date_start: a condition the planner checks on the few rows the period index finds, not one
+    # it combines with an index scan of every earlier incident.
+    counted = DateRange(periods.summary_start, None, "[)")
     return queryset.alias(period=Period("date_start", "date_end")).filter(
-        Q(period__overlap=before) | Q(date_start__gt=periods.summary_end)
+        (Q(period__overlap=head) & ~Q(period__not_lt=counted))
+        | Q(date_start__gt=periods.summary_end)
     )
 
 
 def _sql(queryset: QuerySet, *fields: str) -> tuple[str, tuple]:
-    """The SQL of a queryset's rows (unordered: what reads them groups them)."""
+    """The SQL of a queryset's rows (unordered: what reads them groups them), one per incident:
+    with its id, so that a DISTINCT some filters add never merges two incidents that share the
+    fields read."""
+    fields = ("id", *(f for f in fields if f != "id"))
     return queryset.order_by().values(*fields).query.sql_with_params()
 
 
@@ -165,18 +252,18 @@ def grid_cells_json(
     }
     parts, params = [], dict(box)
     direct = queryset.filter(location__intersects=bbox)
-    if _summary_can_answer(filters):
+    summary = _summary(filters, published_only, level)
+    if summary is not None:
         periods = split_periods(filters.get("date_from"), filters.get("date_to"))
-        conditions, extra = _summary_conditions(filters, published_only)
         period, period_params = _period_condition(periods)
-        params.update(extra, **period_params)
+        params.update(summary.params, **period_params)
         parts.append(
             f"""
-            SELECT m.cx, m.cy, m.event_type, m.geo_precision, m.n, m.fatalities, m.sum_lon,
-                   m.sum_lat
-            FROM incidents_mapcell m
+            SELECT m.cx, m.cy, m.n, m.fatalities, {summary.imprecise}, m.sum_lon, m.sum_lat,
+                   {summary.types}
+            FROM {summary.table} m
             WHERE m.level = %(level)s AND m.cx BETWEEN %(cx0)s AND %(cx1)s
-              AND m.cy BETWEEN %(cy0)s AND %(cy1)s AND {period} AND {conditions}
+              AND m.cy BETWEEN %(cy0)s AND %(cy1)s AND {period} AND {summary.conditions}
             """
         )
         direct = _edges(direct, periods)
@@ -184,27 +271,26 @@ def grid_cells_json(
         sql, direct_params = _sql(
             direct, "location", "event_type", "geo_precision", "fatalities_best"
         )
+        types = ", ".join(f"CASE WHEN d.event_type = '{t}' THEN 1 ELSE 0 END" for t in EVENT_TYPES)
         parts.append(
             f"""
             SELECT floor((ST_X(d.location) + 180) / %(size)s)::int, floor((ST_Y(d.location) + 90)
-                   / %(size)s)::int, d.event_type, d.geo_precision, 1,
-                   COALESCE(d.fatalities_best, 0), ST_X(d.location), ST_Y(d.location)
+                   / %(size)s)::int, 1, COALESCE(d.fatalities_best, 0),
+                   CASE WHEN d.geo_precision = {GeoPrecision.ADMIN_AREA} THEN 1 ELSE 0 END,
+                   ST_X(d.location), ST_Y(d.location), {types}
             FROM ({_named(sql)}) AS d
             """
         )
         params.update(_named_params(direct_params))
-    types = ", ".join(
-        f"COALESCE(sum(p.n) FILTER (WHERE p.event_type = '{t}'), 0)" for t in EVENT_TYPES
-    )
+    type_columns = [f"t{n}" for n in range(len(EVENT_TYPES))]
     query = f"""
-        WITH p (cx, cy, event_type, geo_precision, n, fatalities, sum_lon, sum_lat) AS (
+        WITH p (cx, cy, n, fatalities, imprecise, sum_lon, sum_lat, {", ".join(type_columns)}) AS (
             {" UNION ALL ".join(parts)}
         ), cells AS (
             SELECT sum(p.n) AS n, sum(p.fatalities) AS fatalities,
                    sum(p.sum_lon) / sum(p.n) AS lon, sum(p.sum_lat) / sum(p.n) AS lat,
-                   COALESCE(sum(p.n) FILTER (WHERE p.geo_precision = {GeoPrecision.ADMIN_AREA}), 0)
-                       AS imprecise,
-                   json_build_array({types}) AS types
+                   sum(p.imprecise) AS imprecise,
+                   json_build_array({", ".join(f"sum(p.{c})" for c in type_columns)}) AS types
             FROM p GROUP BY p.cx, p.cy HAVING sum(p.n) > 0
         )
         SELECT json_build_object(
@@ -223,43 +309,68 @@ def grid_cells_json(
 
 def points_json(queryset: QuerySet, *, bbox: Polygon) -> str:
     """Incidents in the viewport grouped by their exact point (many share a commune or cercle
-    centroid): [lon, lat, count, geo precision, event type of the latest, fatalities, truncated,
-    [[id, date, event type, title], ...] (the latest MAX_LISTED)], at most MAX_POINT_GROUPS
-    groups, the most populous first."""
+    centroid): [lon, lat, count, geo precision, event type of the latest, fatalities, id of the
+    latest], at most MAX_POINT_GROUPS groups, the most populous first. Read, where the filters
+    allow, from the covering index on the incidents' coordinates alone; the incidents of a group
+    are listed on demand (`colocated_json`)."""
+    west, south, east, north = bbox.extent
     sql, params = _sql(
-        queryset.filter(location__isnull=False, location__intersects=bbox),
-        "id",
-        "location",
+        # (No location, no lon: the bounds leave out the incidents without a place.)
+        queryset.filter(lon__gte=west, lon__lte=east, lat__gte=south, lat__lte=north),
+        "lon",
+        "lat",
         "date_start",
         "event_type",
         "geo_precision",
         "fatalities_best",
-        "title",
     )
     query = f"""
         WITH d AS ({_named(sql)}),
-        ranked AS (
-            SELECT d.*, ST_X(d.location) AS lon, ST_Y(d.location) AS lat,
-                   row_number() OVER (PARTITION BY ST_X(d.location), ST_Y(d.location)
-                                      ORDER BY d.date_start DESC, d.id DESC) AS rank,
-                   count(*) OVER (PARTITION BY ST_X(d.location), ST_Y(d.location)) AS n
-            FROM d
-        ), groups AS (
-            SELECT r.lon, r.lat, max(r.n) AS n,
-                   max(r.geo_precision) AS precision,
-                   (array_agg(r.event_type ORDER BY r.rank))[1] AS event_type,
-                   sum(COALESCE(r.fatalities_best, 0)) AS fatalities,
-                   json_agg(json_build_array(r.id, r.date_start, r.event_type, r.title)
-                            ORDER BY r.rank) FILTER (WHERE r.rank <= {MAX_LISTED}) AS listed
-            FROM ranked r GROUP BY r.lon, r.lat
-            ORDER BY max(r.n) DESC LIMIT {MAX_POINT_GROUPS + 1}
+        groups AS (
+            SELECT d.lon, d.lat, count(*) AS n, max(d.geo_precision) AS precision,
+                   (array_agg(d.event_type ORDER BY d.date_start DESC, d.id DESC))[1]
+                       AS event_type,
+                   sum(COALESCE(d.fatalities_best, 0)) AS fatalities,
+                   (array_agg(d.id ORDER BY d.date_start DESC, d.id DESC))[1] AS latest
+            FROM d GROUP BY d.lon, d.lat
+            ORDER BY count(*) DESC LIMIT {MAX_POINT_GROUPS + 1}
         )
         SELECT json_build_object(
             'points', COALESCE(json_agg(json_build_array(round(g.lon::numeric, 5),
-                round(g.lat::numeric, 5), g.n, g.precision, g.event_type, g.fatalities,
-                g.n > {MAX_LISTED}, g.listed)) FILTER (WHERE g IS NOT NULL), '[]'::json),
+                round(g.lat::numeric, 5), g.n, g.precision, g.event_type, g.fatalities, g.latest))
+                FILTER (WHERE g IS NOT NULL), '[]'::json),
             'truncated', count(*) > {MAX_POINT_GROUPS})::text
         FROM (SELECT * FROM groups LIMIT {MAX_POINT_GROUPS}) g
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(query, _named_params(params))
+        return cursor.fetchone()[0]
+
+
+def colocated_json(queryset: QuerySet, incident: int) -> str | None:
+    """The matching incidents at the same exact point as `incident` (a group on the map), the
+    latest MAX_LISTED first: {"n": how many, "incidents": [[id, date, event type, title], ...]};
+    None when `incident` is not one of the matching incidents."""
+    if not queryset.filter(pk=incident, location__isnull=False).exists():
+        return None
+    here = queryset.filter(pk=incident)
+    sql, params = _sql(
+        queryset.filter(
+            location__isnull=False,
+            lon=Subquery(here.values("lon")[:1]),
+            lat=Subquery(here.values("lat")[:1]),
+        ),
+        "date_start",
+        "event_type",
+        "title",
+    )
+    query = f"""
+        WITH d AS ({_named(sql)})
+        SELECT json_build_object('n', (SELECT count(*) FROM d), 'incidents', COALESCE(
+            (SELECT json_agg(json_build_array(l.id, l.date_start, l.event_type, l.title)
+                             ORDER BY l.date_start DESC, l.id DESC)
+             FROM (SELECT * FROM d ORDER BY d.date_start DESC, d.id DESC LIMIT {MAX_LISTED}) l),
+            '[]'::json))::text
     """
     with connection.cursor() as cursor:
         cursor.execute(query, _named_params(params))
@@ -290,9 +401,9 @@ def timeline_json(queryset: QuerySet, filters: dict, *, bucket: str, published_o
         raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}")
     parts, params = [], {"bucket": bucket}
     direct = queryset.filter(location__isnull=False)
-    if bucket == "month" and _summary_can_answer(filters):
+    summary = _summary(filters, published_only, 0) if bucket == "month" else None
+    if summary is not None:
         periods = split_periods(filters.get("date_from"), filters.get("date_to"))
-        conditions, extra = _summary_conditions(filters, published_only)
         months = (
             "m.grain = 'month'"
             if periods is None
@@ -305,10 +416,10 @@ def timeline_json(queryset: QuerySet, filters: dict, *, bucket: str, published_o
                 first=periods.summary_start if periods else None,
                 last=periods.summary_end if periods else None,
             )
-        params.update(extra)
+        params.update(summary.params)
         parts.append(
-            f"""SELECT m.period, m.n, m.fatalities FROM incidents_mapcell m
-                WHERE m.level = 0 AND {months} AND {conditions}"""
+            f"""SELECT m.period, m.n, m.fatalities FROM {summary.table} m
+                WHERE m.level = 0 AND {months} AND {summary.conditions}"""
         )
         direct = _edges(direct, periods)
     if direct is not None:
@@ -336,14 +447,14 @@ def areas_json(queryset: QuerySet, filters: dict, *, level: int, published_only:
     column = {1: "admin1_id", 2: "admin2_id"}[level]
     parts, params = [], {"level": level, "summary_level": AREA_LEVELS[level]}
     direct = queryset.filter(location__isnull=False, **{f"{column}__isnull": False})
-    if _summary_can_answer(filters):
+    summary = _summary(filters, published_only, AREA_LEVELS[level])
+    if summary is not None:
         periods = split_periods(filters.get("date_from"), filters.get("date_to"))
-        conditions, extra = _summary_conditions(filters, published_only)
         period, period_params = _period_condition(periods)
-        params.update(extra, **period_params)
+        params.update(summary.params, **period_params)
         parts.append(
-            f"""SELECT m.cx::bigint, m.n, m.fatalities FROM incidents_mapcell m
-                WHERE m.level = %(summary_level)s AND {period} AND {conditions}"""
+            f"""SELECT m.cx::bigint, m.n, m.fatalities FROM {summary.table} m
+                WHERE m.level = %(summary_level)s AND {period} AND {summary.conditions}"""
         )
         direct = _edges(direct, periods)
     if direct is not None:

@@ -167,6 +167,14 @@ def filter_options() -> dict:
             .order_by("country_code", "name_en")
             .values_list("id", "country_code", "name_en", "name_fr")
         ],
+        "admin2_areas": [
+            {"id": pk, "admin1": parent, "name": name_fr if french else name_en}
+            for pk, parent, name_en, name_fr in AdminArea.objects.filter(
+                level=2, country_code__in=SAHEL_COUNTRIES
+            )
+            .order_by("name_en")
+            .values_list("id", "parent_id", "name_en", "name_fr")
+        ],
         "geo_precisions": GeoPrecision.choices,
     }
 

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import etag, require_GET
 
-from incidents import mapdata, selectors
+from actors.selectors import actor_groups_fingerprint
+from incidents import charts, mapdata, overview, selectors
 from incidents.filters import IncidentFilterSet, filter_errors, parse_bbox
 from incidents.geo import selectors as geo_selectors
 from incidents.models import Incident
@@ -79,9 +80,95 @@ def incident_list(request):
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
             "map_query": query.urlencode(),
+            # Filters the form does not show (an actor, an area, the map's viewport...) stay.
+            "kept": [
+                (name, value)
+                for name, values in query.lists()
+                if name not in LIST_FORM_FIELDS
+                for value in values
+            ],
         },
         status=400 if errors else 200,
     )
+
+
+# The list's filter form shows these; any other parameter in the URL is kept as it is.
+LIST_FORM_FIELDS = ("date_from", "date_to", "event_type", "country", "q")
+
+
+# The overview's filter form shows these; any other filter in the URL is kept as it is.
+OVERVIEW_FORM_FIELDS = ("date_from", "date_to", "event_type", "country", "actor", "actor_members")
+NOT_FILTERS = ("page", "sort")
+
+
+@require_GET
+@login_required
+@view_incidents
+def overview_page(request):
+    """What a monitor reads at a glance, for the list's filters over a period of months:
+    incidents, fatalities and civilians killed per month, the most active actors, and the admin
+    areas whose incidents changed most in the last month."""
+    query = overview.OverviewQuery(request.user, request.GET)
+    params = request.GET.copy()
+    for name in NOT_FILTERS:
+        params.pop(name, None)
+    options = selectors.filter_options()
+    context = {
+        **options,
+        "errors": query.errors,
+        "chosen_event_types": params.getlist("event_type"),
+        "filters_in_use": len([name for name, values in params.lists() if any(values)]),
+        # A value the form's lists do not offer (several countries, an actor's id) stays chosen.
+        "unlisted_country": params.get("country", "")
+        not in {"", *(code for code, _name in options["countries"])},
+        "unlisted_actor": params.get("actor", "")
+        not in {"", *(actor["slug"] for actor in options["actors"])},
+        "kept": [
+            (name, value)
+            for name, values in params.lists()
+            if name not in OVERVIEW_FORM_FIELDS
+            for value in values
+        ],
+        "list_query": params.urlencode(),
+    }
+    if not query.errors:
+        figures = overview.overview_figures(query)
+        period = query.period
+        # The list (and the map) of the incidents counted, of those behind an actor's row (in
+        # the period), and of those behind an area's row (in its month).
+        dates = {"date_from": period.start.isoformat(), "date_to": period.end.isoformat()}
+        first, last = period.this_month
+        month = {"date_from": first.isoformat(), "date_to": last.isoformat()}
+        context.update(
+            period=period,
+            figures=figures,
+            charts=charts.monthly_charts(figures.months),
+            actor_ranking=figures.actors,
+            actors_by_incidents=charts.with_bars(figures.actors.by_incidents, "incidents"),
+            actors_by_fatalities=charts.with_bars(figures.actors.by_fatalities, "fatalities"),
+            areas=[
+                (
+                    changes.level,
+                    charts.with_bars(changes.risers, "change"),
+                    charts.with_bars(changes.fallers, "change"),
+                )
+                for changes in figures.areas
+            ],
+            list_query=_query(params, **dates),
+            actor_query=_query(params, drop=("actor", "actor_members"), **dates),
+            area_query=_query(params, drop=("admin1", "admin2"), **month),
+        )
+    return render(request, "incidents/overview.html", context, status=400 if query.errors else 200)
+
+
+def _query(params, *, drop: tuple[str, ...] = (), **values: str) -> str:
+    """The query string of `params` without the parameters `drop`, with `values` set."""
+    query = params.copy()
+    for name in drop:
+        query.pop(name, None)
+    for name, value in values.items():
+        query[name] = value
+    return query.urlencode()
 
 
 class MapRequest:
@@ -117,10 +204,13 @@ def bad_request(errors: dict) -> JsonResponse:
 
 
 def map_etag(request, *args, **kwargs) -> str:
-    """Changes when the summary changes (any incident moved on the map), with the question and
-    what the user may see: a repeated view is answered 304 Not Modified."""
+    """Changes when the summary changes (any incident moved on the map), with the question, what
+    the user may see and (for an actor filter) the actors' relations: a repeated view is
+    answered 304 Not Modified."""
     visibility = "all" if request.user.has_perm("incidents.change_incident") else "published"
-    key = f"{mapdata.summary_version()}|{visibility}|{request.get_full_path()}"
+    # The relations decide which incidents an actor filter selects.
+    groups = actor_groups_fingerprint() if request.GET.get("actor") else ""
+    key = f"{mapdata.summary_version()}|{groups}|{visibility}|{request.get_full_path()}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -194,6 +284,19 @@ def map_areas(request):
     text = mapdata.areas_json(
         query.queryset, query.filters, level=int(level), published_only=query.published_only
     )
+    return HttpResponse(text, content_type="application/json")
+
+
+@cached_map_json
+def map_colocated(request, pk: int):
+    """The incidents (matching the filters) at the same point as incident `pk`: a map group's
+    list, the latest first."""
+    query = MapRequest(request, ignore=("bbox",))
+    if query.errors:
+        return bad_request(query.errors)
+    text = mapdata.colocated_json(query.queryset, pk)
+    if text is None:
+        raise Http404(_("No such incident, or not visible to you."))
     return HttpResponse(text, content_type="application/json")
 
 

@@ -116,6 +116,28 @@
     }
   }
 
+  // The region and admin2 lists offer only the areas inside the chosen country and region; a
+  // choice that falls outside them is cleared.
+  function narrowAreas() {
+    var country = form.elements.country.value;
+    var admin1 = form.elements.admin1;
+    var admin2 = form.elements.admin2;
+    var regions = {};
+    Array.prototype.forEach.call(admin1.options, function (option) {
+      if (!option.value) { return; }
+      option.hidden = !!country && option.dataset.country !== country;
+      if (!option.hidden) { regions[option.value] = true; }
+    });
+    if (admin1.selectedOptions[0] && admin1.selectedOptions[0].hidden) { admin1.value = ""; }
+    if (!admin2) { return; }  // no admin2 boundaries loaded
+    Array.prototype.forEach.call(admin2.options, function (option) {
+      if (!option.value) { return; }
+      option.hidden = admin1.value ? option.dataset.admin1 !== admin1.value
+        : !!country && !regions[option.dataset.admin1];
+    });
+    if (admin2.selectedOptions[0] && admin2.selectedOptions[0].hidden) { admin2.value = ""; }
+  }
+
   function bbox() {
     var b = map.getBounds();
     return [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90),
@@ -187,28 +209,37 @@
       STYLE.nearRadius(lat, lon, type).addTo(incidentLayer);
     }
     if (n > 1) {
-      marker.bindPopup(listPopup(point), { maxHeight: 320 });
-      marker.on("popupopen", function (event) { wireList(event.popup); });
+      marker.bindPopup(config.loading, { maxHeight: 320 });
+      marker.on("popupopen", function (event) { openList(point, event.popup); });
     } else {
       marker.bindPopup(config.loading);
-      marker.on("popupopen", function (event) { openIncident(point[7][0][0], event.popup); });
+      marker.on("popupopen", function (event) { openIncident(point[6], event.popup); });
     }
   }
 
-  function listPopup(point) {
-    var n = point[2], listed = point[7];
-    var items = listed.map(function (row) {
+  // A group's incidents are asked for when it is opened: those at its point that match the
+  // filters, the latest first.
+  function openList(point, popup) {
+    var url = config.colocatedUrl.replace(/\/0\/here\.json$/, "/" + point[6] + "/here.json");
+    getJson(url + "?" + filterParams().toString()).then(function (group) {
+      popup.setContent(listPopup(point, group));
+      wireList(popup);
+    }).catch(function () { popup.setContent(escape(config.failed)); });
+  }
+
+  function listPopup(point, group) {
+    var items = group.incidents.map(function (row) {
       return '<li><a href="#" data-incident="' + row[0] + '">' + escape(row[3]) + "</a><br><small>" +
         escape(date(row[1])) + " · " + escape(names[row[2]] || row[2]) + "</small></li>";
     }).join("");
     var more = "";
-    if (point[6]) {
+    if (group.n > group.incidents.length) {
       var d = 0.0005, around = [point[0] - d, point[1] - d, point[0] + d, point[1] + d].join(",");
       var params = filterParams();
       params.set("bbox", around);
       more = '<p><a href="' + config.listUrl + "?" + params.toString() + '">' + escape(config.openList) + "</a></p>";
     }
-    return '<div class="incident-list"><p><strong>' + escape(fill(config.more, { n: number(n) })) +
+    return '<div class="incident-list"><p><strong>' + escape(fill(config.more, { n: number(group.n) })) +
       "</strong></p><ul>" + items + "</ul>" + more + "</div>";
   }
 
@@ -464,8 +495,10 @@
     swatches();
     readUrl();
 
+    narrowAreas();
     form.addEventListener("change", function (event) {
       if (event.target.name === "layer") { writeUrl(true); loadAreas(); return; }
+      if (event.target.name === "country" || event.target.name === "admin1") { narrowAreas(); }
       changed();
     });
     form.addEventListener("submit", function (event) { event.preventDefault(); changed(); });
@@ -477,7 +510,7 @@
       window.clearTimeout(moving);
       moving = window.setTimeout(function () { writeUrl(false); loadIncidents(); }, 200);
     });
-    window.addEventListener("popstate", function () { readUrl(); refresh(); });
+    window.addEventListener("popstate", function () { readUrl(); narrowAreas(); refresh(); });
     refresh();
   };
 })();

@@ -228,17 +228,33 @@ URLS: dict[str, Case | tuple[Case, ...]] = {
     # --- the site's pages (incidents/urls.py). Every role reads (published) incidents.
     "incidents:map": Case(signed_in()),
     "incidents:list": Case(signed_in()),
+    # Figures of the incidents the list's filters select: read like the list.
+    "incidents:overview": Case(signed_in()),
     # The map's data, for a valid question (a wrong one is a 400, not an access matter).
     "incidents:map-data": Case(signed_in(), query="z=6&bbox=-12,10,4,25"),
     "incidents:map-timeline": Case(signed_in(), query="bucket=month"),
     "incidents:map-areas": Case(signed_in(), query="level=1"),
     "incidents:map-incident": incident_cases(),
+    # The incidents at the same point as one (a map group's list): read like that incident.
+    "incidents:map-colocated": incident_cases(),
     # The boundaries drawn under the map (viewers read areas): for anyone signed in.
     "incidents:map-boundaries": Case(signed_in(), params={"level": "1"}),
     "incidents:map-basemap": Case(signed_in()),
     "incidents:detail": incident_cases(),
     # Attribution of the data: public.
     "incidents:about": Case(everyone(OK)),
+    # --- the actors (actors/urls.py): for every role that reads incidents (the pages count them,
+    # published ones only for viewers). A slug of the catalogue (loaded by the guard's fixture);
+    # an unknown one is a 404 for everyone signed in.
+    "actors:directory": Case(signed_in()),
+    "actors:detail": (
+        Case(signed_in(), params={"slug": "jnim"}, label="catalogue actor"),
+        Case(
+            signed_in(allowed=(), refused=NOT_FOUND),
+            params={"slug": "no-such-actor"},
+            label="unknown",
+        ),
+    ),
     # --- django.contrib.auth (accounts/)
     "login": Case(everyone(OK)),
     "logout": Case(everyone(GET_NOT_ALLOWED)),  # POST only (Django 5)

@@ -104,6 +104,18 @@ def test_filters_the_shared_url_the_back_button_and_the_timeline(
     log_in(browser_page, live_server.url, "monitor")
     wait_for_map(browser_page, total=2)
 
+    # The regions offered are those of the chosen country.
+    browser_page.select_option("select[name=country]", "BF")
+    wait_for_map(browser_page)
+    regions = browser_page.eval_on_selector_all(
+        "select[name=admin1] option[value]:not([value=''])",
+        "options => options.map(o => [o.dataset.country, o.hidden])",
+    )
+    assert {country for country, hidden in regions if not hidden} == {"BF"}
+    assert any(hidden for country, hidden in regions if country == "ML")
+    browser_page.select_option("select[name=country]", "")
+    wait_for_map(browser_page, total=2)
+
     # A filter changes what is shown, and the URL says so.
     browser_page.check("input[name=event_type][value=battles]")
     wait_for_map(browser_page, total=1)

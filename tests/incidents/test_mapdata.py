@@ -15,12 +15,16 @@ from incidents.filters import IncidentFilterSet
 from incidents.mapdata import (
     CELL_SIZES,
     LEVEL_FOR_ZOOM,
+    MAX_LISTED,
     Periods,
+    colocated_json,
     grid_cells_json,
     points_json,
     split_periods,
+    timeline_json,
 )
 from incidents.models import Incident, Status
+from incidents.precision import time_precision_for
 from incidents.taxonomy import EventType, sub_event_types_of
 from tests.factories import ActorFactory, IncidentActorFactory, IncidentFactory
 
@@ -113,6 +117,47 @@ def test_cell_counts_equal_the_matching_incidents(incidents, filters, zoom):
         assert answer["total"] == sum(want.values())
 
 
+def test_twin_incidents_counted_directly_are_two(db):
+    """Two incidents alike in all the map reads (same point, day, type, figures) are two, also
+    under a filter that makes the query DISTINCT."""
+    for _ in range(2):
+        IncidentFactory(
+            location=Point(-1.5, 12.4, srid=4326),
+            date_start=date(2023, 12, 14),
+            date_end=date(2023, 12, 14),
+            event_type="battles",
+            sub_event_type="armed_clash",
+            fatalities_best=0,
+            fatalities_override=True,
+        )
+    question = {"sub_event_type": ["armed_clash"]}
+    assert cells(question, 6)["total"] == 2
+    filterset = IncidentFilterSet(question, queryset=Incident.objects.all())
+    assert filterset.is_valid()
+    timeline = json.loads(
+        timeline_json(filterset.qs, filterset.form.cleaned_data, bucket="day", published_only=False)
+    )
+    assert timeline["series"] == [["2023-12-14", 2, 0]]
+
+
+@pytest.mark.parametrize("date_from", ["2024-03-01", "2024-03-02", "2024-02-21"])
+def test_an_incident_running_into_the_range_counts_whatever_day_the_range_starts(db, date_from):
+    IncidentFactory(
+        location=Point(-1.5, 12.4, srid=4326),
+        date_start=date(2024, 2, 20),
+        date_end=date(2024, 3, 5),
+        time_precision=time_precision_for(14),
+    )
+    IncidentFactory(  # starts on the range's first whole month: the summary counts it, once
+        location=Point(-1.5, 12.4, srid=4326),
+        date_start=date(2024, 4, 1),
+        date_end=date(2024, 4, 1),
+    )
+    question = {"date_from": date_from, "date_to": "2024-06-30"}
+    assert IncidentFilterSet(question, queryset=Incident.objects.all()).qs.count() == 2
+    assert cells(question, 6)["total"] == 2
+
+
 def test_the_summary_stays_exact_as_incidents_change(incidents):
     def exact():
         """Every grain of the summary equals a count of the incidents."""
@@ -188,9 +233,32 @@ def test_co_located_incidents_open_as_one_group_listing_each(incidents):
     box.srid = 4326
     answer = json.loads(points_json(Incident.objects.all(), bbox=box))
     group = next(p for p in answer["points"] if p[2] == 3)
-    lon, lat, n, _precision, _event_type, _fatalities, truncated, listed = group
-    assert (lon, lat, n, truncated) == (-1.9297, 16.878, 3, False)
-    assert {row[0] for row in listed} == {i.pk for i in same}
+    lon, lat, n, _precision, event_type, _fatalities, latest = group
+    newest = max(same, key=lambda i: (i.date_start, i.pk))
+    assert (lon, lat, n, event_type, latest) == (-1.9297, 16.878, 3, newest.event_type, newest.pk)
+    listed = json.loads(colocated_json(Incident.objects.all(), same[0].pk))
+    assert listed["n"] == 3
+    assert [row[0] for row in listed["incidents"]] == [
+        i.pk for i in sorted(same, key=lambda i: (i.date_start, i.pk), reverse=True)
+    ]
+    # The list answers the filters too: here, the published ones only (none).
+    published = Incident.objects.filter(status=Status.PUBLISHED)
+    assert colocated_json(published, same[0].pk) is None
+
+
+def test_a_large_group_lists_its_latest_incidents_and_counts_them_all(db):
+    point = Point(-1.5, 12.4, srid=4326)
+    made = [
+        IncidentFactory(
+            location=point,
+            date_start=date(2024, 1, 1) + timedelta(days=n),
+            date_end=date(2024, 1, 1) + timedelta(days=n),
+        )
+        for n in range(MAX_LISTED + 5)
+    ]
+    listed = json.loads(colocated_json(Incident.objects.all(), made[0].pk))
+    assert listed["n"] == MAX_LISTED + 5
+    assert [row[0] for row in listed["incidents"]] == [i.pk for i in reversed(made)][:MAX_LISTED]
 
 
 def test_a_date_range_splits_into_whole_years_whole_months_and_edges():

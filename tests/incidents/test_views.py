@@ -50,9 +50,15 @@ def test_a_user_without_a_role_is_refused(client):
 
 
 def titles_at_points(client, bbox="-12,9,16,24") -> set[str]:
+    """The titles of the incidents drawn at their points, each group's list asked for."""
     data = client.get(f"/map/data.json?z=14&bbox={bbox}").json()
     assert data["mode"] == "points"
-    return {row[3] for point in data["points"] for row in point[7]}
+    titles = set()
+    for point in data["points"]:
+        group = client.get(f"/map/incidents/{point[6]}/here.json").json()
+        assert group["n"] == point[2]
+        titles |= {row[3] for row in group["incidents"]}
+    return titles
 
 
 def test_viewers_see_published_incidents_only(client, users, published, draft):
@@ -63,6 +69,8 @@ def test_viewers_see_published_incidents_only(client, users, published, draft):
     assert client.get(f"/incidents/{draft.pk}/").status_code == 404
     assert client.get(f"/incidents/{published.pk}/").status_code == 200
     assert client.get(f"/map/incidents/{draft.pk}.json").status_code == 404
+    # Nor does what stands at the draft's point.
+    assert client.get(f"/map/incidents/{draft.pk}/here.json").status_code == 404
     assert "Draft raid" not in client.get("/incidents/").content.decode()
 
 
@@ -119,6 +127,17 @@ def test_the_list_is_filtered_sorted_and_refuses_bad_filters(client, users, publ
     bad = client.get("/incidents/?date_from=soon")
     assert bad.status_code == 400 and "date_from" in bad.content.decode()
     assert client.get("/incidents/?sort=colour").status_code == 400
+
+
+def test_the_list_form_keeps_the_filters_it_does_not_show(client, users, published):
+    client.force_login(users["viewer"])
+    page = client.get("/incidents/?actor=nobody&actor_members=true&admin1=7&sort=title&q=raid")
+    assert page.status_code == 400  # no such actor here: said, and still kept in the form
+    html = page.content.decode()
+    for name, value in [("actor", "nobody"), ("actor_members", "true"), ("admin1", "7")]:
+        assert f'<input type="hidden" name="{name}" value="{value}">' in html
+    assert '<input type="hidden" name="sort" value="title">' in html
+    assert 'type="hidden" name="q"' not in html  # shown in the form, not kept twice
 
 
 def test_victim_names_and_informants_are_hidden_from_viewers(client, users, published):
