@@ -8,6 +8,8 @@ never by editing the status field.
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
 from incidents import services
 from incidents.models import (
@@ -22,7 +24,10 @@ from incidents.models import (
     Claim,
     Incident,
     IncidentActor,
+    IncidentTombstone,
     MapCell,
+    Organisation,
+    OrganisationAPIKey,
     Place,
     PlaceName,
     ReferenceDataset,
@@ -493,3 +498,45 @@ class ActorSummaryStateAdmin(DerivedDataAdmin):
 class ActorCellAdmin(DerivedDataAdmin):
     list_display = ("group_key", "level", "grain", "period", "cx", "cy", "published", "n")
     list_filter = ("level", "grain", "published")
+
+
+@admin.register(IncidentTombstone)
+class IncidentTombstoneAdmin(DerivedDataAdmin):
+    list_display = ("incident_id", "reason", "deleted_at", "merged_into")
+    list_filter = ("reason",)
+    search_fields = ("=incident_id",)
+
+
+# Partner keys belong to an organisation (OrganisationAPIKey); the package's own key model is
+# not used.
+admin.site.unregister(APIKey)
+
+
+class OrganisationAPIKeyInline(admin.TabularInline):
+    model = OrganisationAPIKey
+    extra = 0
+    fields = ("prefix", "name", "scope", "created", "expiry_date", "revoked")
+    readonly_fields = ("prefix", "name", "scope", "created")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # a new key is made on its own page, which shows it once
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "coordinate_policy", "rate_limit", "created_at")
+    list_filter = ("coordinate_policy",)
+    search_fields = ("name",)
+    inlines = (OrganisationAPIKeyInline,)
+
+
+@admin.register(OrganisationAPIKey)
+class OrganisationAPIKeyAdmin(APIKeyModelAdmin):
+    """Keys are hashed: the new key is shown once, in a message, when it is made (the package's
+    admin); revoking cannot be undone."""
+
+    list_display = (*APIKeyModelAdmin.list_display, "organisation", "scope")
+    list_filter = ("organisation", "scope", "revoked", "created")
+    search_fields = ("name", "prefix", "organisation__name")
+    list_select_related = ("organisation",)

@@ -113,6 +113,19 @@ class NumberInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
     """Comma-separated whole numbers (ids)."""
 
 
+# `ordering` values -> the fields incidents are sorted by (the id breaks ties, so that an order is
+# total and a cursor can resume it). `updated_at` is the order to sync by.
+ORDERINGS = {
+    "date_start": ("date_start", "id"),
+    "-date_start": ("-date_start", "-id"),
+    "updated_at": ("updated_at", "id"),
+    "-updated_at": ("-updated_at", "-id"),
+    "id": ("id",),
+    "-id": ("-id",),
+}
+DEFAULT_ORDERING = "-date_start"
+
+
 class IncidentFilterSet(django_filters.FilterSet):
     bbox = BBoxFilter(label=_("bounding box (west,south,east,north)"))
     date_from = django_filters.DateFilter(
@@ -160,6 +173,17 @@ class IncidentFilterSet(django_filters.FilterSet):
         label=_("include member groups"),
         widget=forms.CheckboxInput,
     )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label=_("changed at or after (ISO 8601 date and time)"),
+    )
+    ordering = django_filters.ChoiceFilter(
+        choices=[(value, value) for value in ORDERINGS],
+        method="filter_ordering",
+        empty_label=None,
+        label=_("order (date_start, updated_at or id; - for descending)"),
+    )
 
     class Meta:
         model = Incident
@@ -179,10 +203,21 @@ class IncidentFilterSet(django_filters.FilterSet):
             "actor",
             "actor_members",
             "actor_kind",
+            "updated_since",
+            "ordering",
         ]
 
     def members_are_read_by_the_actor_filter(self, queryset, name, value):
         return queryset
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset.order_by(*ORDERINGS[value or DEFAULT_ORDERING])
+
+    @property
+    def ordering_fields(self) -> tuple[str, ...]:
+        """The order the `ordering` parameter asks for (the default when it is not given)."""
+        value = self.form.cleaned_data.get("ordering") if self.is_valid() else None
+        return ORDERINGS[value or DEFAULT_ORDERING]
 
     def filter_countries(self, queryset, name, value):
         codes = [c.strip().upper() for c in value.split(",") if c.strip()]

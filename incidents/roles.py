@@ -32,6 +32,11 @@ _READ_MODELS = {
         "acledevent",
         "ucdpevent",
         "mapcell",
+        "actorgroup",
+        "actorgroupwindow",
+        "actorsummarystate",
+        "actorcell",
+        "incidenttombstone",
     ],
     "actors": ["actor", "actoralias", "actorrelation", "actorpresence"],
 }
@@ -71,6 +76,20 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
             ("pghistory", "view_events"),
             # The history admin shows this proxy of the events.
             ("pghistory", "view_middlewareevents"),
+            # Partner organisations and their API keys are accounts too: admins make them and
+            # revoke keys; nothing is deleted (a revoked key stays on record).
+            ("incidents", "view_organisation"),
+            ("incidents", "add_organisation"),
+            ("incidents", "change_organisation"),
+            ("incidents", "view_organisationapikey"),
+            ("incidents", "add_organisationapikey"),
+            ("incidents", "change_organisationapikey"),
+            # Sign-in throttling (django-axes): admins read the attempts and lift a lock by
+            # deleting its attempt row; the logs are read only.
+            ("axes", "view_accessattempt"),
+            ("axes", "delete_accessattempt"),
+            ("axes", "view_accesslog"),
+            ("axes", "view_accessfailurelog"),
         }
     )
     return {VIEWER: viewer, EDITOR: editor, REVIEWER: reviewer, ADMIN: admin}

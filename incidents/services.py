@@ -26,6 +26,9 @@ from incidents.models import (
     CivilianHarmReport,
     Claim,
     Incident,
+    KeyScope,
+    Organisation,
+    OrganisationAPIKey,
     Source,
     Status,
 )
@@ -311,3 +314,27 @@ def incident_retract(incident_id: int, *, user: User, reason: str) -> Incident:
     incident.retraction_reason = reason.strip()
     record_save(incident, user=user, fields=["status", "retraction_reason"])
     return incident
+
+
+# --- Partner API keys ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_key_create(
+    organisation_name: str, *, scope: str = KeyScope.READ, name: str = ""
+) -> tuple[OrganisationAPIKey, str]:
+    """A new API key for a partner organisation (created with the default policy and rate if it
+    does not exist yet). Returns the key record and the key itself: only its hash is stored, so
+    this is the one time it can be shown."""
+    organisation_name = organisation_name.strip()
+    if not organisation_name:
+        raise ValueError(_("Name the organisation."))
+    if scope not in KeyScope.values:
+        raise ValueError(_("The scope is read or write."))
+    organisation, created = Organisation.objects.get_or_create(name=organisation_name)
+    if created:
+        organisation.full_clean()
+    key_name = (name or f"{organisation_name} {timezone.now():%Y-%m-%d}")[:50]
+    return OrganisationAPIKey.objects.create_key(
+        organisation=organisation, scope=scope, name=key_name
+    )

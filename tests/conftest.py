@@ -19,6 +19,7 @@ from urllib.parse import quote
 import pytest
 import redis
 from django.conf import settings
+from django.utils import translation
 
 from tests import factories
 
@@ -48,6 +49,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def english_unless_asked():
+    """Each test starts in the default language: a page requested in French (LocaleMiddleware
+    activates it for the thread) must not leave later tests reading French messages."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ the development secret key and switch on the deployment protections `check --dep
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -78,6 +79,9 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "rest_framework_api_key",
+    "axes",
     "actors",
     "incidents",
 ]
@@ -94,6 +98,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Attributes every database write of a request to its user, in the history tables.
     "pghistory.middleware.HistoryMiddleware",
+    # Refuses sign-ins from a username and address after repeated failures (django-axes); last,
+    # as its documentation asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -152,6 +159,26 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "incidents:map"
 LOGOUT_REDIRECT_URL = "login"
+# Sign-in throttling against password guessing (django-axes): after AXES_FAILURE_LIMIT failed
+# attempts for one username from one address, that pair is refused for AXES_COOLOFF_MINUTES (an
+# admin can lift it sooner in the admin, "Access attempts", or with `manage.py axes_reset`).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed sign-in kept, for the admins to read
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False  # no banner on every manage.py command; sign-ins are still logged
+# Behind a proxy, REMOTE_ADDR is the proxy's: AXES_IP_HEADERS names the request header(s) it sets,
+# as Django spells them (e.g. HTTP_X_FORWARDED_FOR).
+AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("AXES_IP_HEADERS", ["REMOTE_ADDR"])
+# A session ends a working day after sign-in (seconds): a shared field-office computer left
+# signed in does not stay so overnight.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
@@ -219,10 +246,42 @@ LEAFLET_CONFIG = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed-in users of the site (their role's visibility), then partner keys (incidents/api).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "incidents.api.access.APIKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Session users and anonymous callers (when API_ANONYMOUS_READ is on); each partner key has
+    # its organisation's rate. Counted in the cache (Redis).
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("API_USER_RATE", "5000/hour"),
+        "anon": env_str("API_ANONYMOUS_RATE", "1000/hour"),
+    },
 }
+# Off: only partner keys and signed-in users read the API. On: anyone reads the published data
+# (no personal data, like a partner with exact coordinates).
+API_ANONYMOUS_READ = env_bool("API_ANONYMOUS_READ", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sahel Incident Monitor API",
     "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Security incidents in the central Sahel (Mali, Burkina Faso, Niger), as published by "
+        "the Sahel Incident Monitor.\n\n"
+        "**Authentication**: `Authorization: Api-Key <key>` (or `?key=<key>`; ACLED clients' "
+        "`email` is accepted and ignored).\n\n"
+        "**Sync your copy**: pull `/api/v1/incidents/?updated_since=<last sync>&ordering=updated` "
+        "(follow `next` to the end) and upsert by `id`; then pull "
+        "`/api/v1/deleted/?deleted_since=<last sync>` and delete those ids. Start the next sync "
+        "from the time this one started, less a few minutes (applying a row twice is harmless). "
+        "See docs/api.md."
+    ),
+    # Swagger UI from the local static files (drf-spectacular-sidecar): no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"

@@ -36,6 +36,12 @@ from incidents.models.incident import (
     UcdpViolenceType,
 )
 from incidents.models.mapcells import MapCell
+from incidents.models.partners import (
+    CoordinatePolicy,
+    KeyScope,
+    Organisation,
+    OrganisationAPIKey,
+)
 from incidents.models.sources import (
     Claim,
     Credibility,
@@ -44,6 +50,7 @@ from incidents.models.sources import (
     Source,
     SourceKind,
 )
+from incidents.models.tombstones import IncidentTombstone, TombstoneReason
 
 __all__ = [
     "ESTIMATES",
@@ -61,6 +68,7 @@ __all__ = [
     "CivilianHarmReport",
     "CivilianObject",
     "Claim",
+    "CoordinatePolicy",
     "Credibility",
     "DatePrecision",
     "GeoPrecision",
@@ -68,7 +76,11 @@ __all__ = [
     "HarmMeans",
     "Incident",
     "IncidentActor",
+    "IncidentTombstone",
+    "KeyScope",
     "MapCell",
+    "Organisation",
+    "OrganisationAPIKey",
     "Origin",
     "Place",
     "PlaceName",
@@ -80,6 +92,7 @@ __all__ = [
     "SourceKind",
     "Status",
     "TimePrecision",
+    "TombstoneReason",
     "UcdpEvent",
     "UcdpSide",
     "UcdpViolenceType",

@@ -174,6 +174,36 @@ class CasualtyEstimates(models.Model):
         return tuple(getattr(self, f"{prefix}_{bound}") for bound in BOUNDS)
 
 
+def incident_touch_triggers(prefix: str) -> list[pgtrigger.Trigger]:
+    """Writing a row that hangs on an incident (a participant, a claim) moves the incident's
+    updated_at, so an incremental pull by `updated_since` sees the change (incidents/sql/sync.sql).
+    Statement-level, one per operation (a transition table belongs to one operation)."""
+    rows = {
+        "insert": ("ARRAY(SELECT DISTINCT incident_id FROM new_rows)", {"new": "new_rows"}),
+        "update": (
+            "ARRAY(SELECT incident_id FROM old_rows UNION SELECT incident_id FROM new_rows)",
+            {"old": "old_rows", "new": "new_rows"},
+        ),
+        "delete": ("ARRAY(SELECT DISTINCT incident_id FROM old_rows)", {"old": "old_rows"}),
+    }
+    operations = {
+        "insert": pgtrigger.Insert,
+        "update": pgtrigger.Update,
+        "delete": pgtrigger.Delete,
+    }
+    return [
+        pgtrigger.Trigger(
+            name=f"{prefix}_touch_incident_{op}",
+            level=pgtrigger.Statement,
+            when=pgtrigger.After,
+            operation=operations[op],
+            referencing=pgtrigger.Referencing(**referencing),
+            func=f"PERFORM incidents_incidents_touch({ids}); RETURN NULL;",
+        )
+        for op, (ids, referencing) in rows.items()
+    ]
+
+
 class Attributed(models.Model):
     """Who created a record and who last changed it (set by the services, so every write path
     records it), and when (set by the database)."""
@@ -477,6 +507,22 @@ class Incident(Attributed, CasualtyEstimates):
                 func="RETURN incidents_incident_estimated(NEW);",
             ),
             touch_updated_at("incident_touch_updated_at"),
+            # Tombstones of incidents leaving the published set (incidents/sql/sync.sql).
+            pgtrigger.Trigger(
+                name="incident_tombstone_on_status",
+                when=pgtrigger.After,
+                operation=pgtrigger.UpdateOf("status"),
+                condition=pgtrigger.Condition("OLD.status IS DISTINCT FROM NEW.status"),
+                func="PERFORM incidents_incident_tombstone(NEW.id, OLD.status, NEW.status); "
+                "RETURN NULL;",
+            ),
+            pgtrigger.Trigger(
+                name="incident_tombstone_on_delete",
+                when=pgtrigger.After,
+                operation=pgtrigger.Delete,
+                condition=pgtrigger.Q(old__status=Status.PUBLISHED),
+                func="PERFORM incidents_incident_tombstone(OLD.id, OLD.status, NULL); RETURN NULL;",
+            ),
             *MAPCELL_TRIGGERS,
             *INCIDENT_ACTORCELL_TRIGGERS,
         ]
@@ -576,7 +622,7 @@ class IncidentActor(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["actor", "incident"], name="incident_actor_actor")]
-        triggers = PARTICIPANT_ACTORCELL_TRIGGERS
+        triggers = [*PARTICIPANT_ACTORCELL_TRIGGERS, *incident_touch_triggers("incident_actor")]
 
     def __str__(self) -> str:
         roles = [str(r) for r in (self.get_acled_position_display(), self.ucdp_side) if r]

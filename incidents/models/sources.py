@@ -16,6 +16,7 @@ from incidents.models.incident import (
     CasualtyEstimates,
     Incident,
     estimate_constraints,
+    incident_touch_triggers,
 )
 
 
@@ -242,6 +243,7 @@ class Claim(Attributed, CasualtyEstimates):
                 RETURN NULL;
                 """,
             ),
+            *incident_touch_triggers("claim"),
         ]
 
     def __str__(self) -> str:

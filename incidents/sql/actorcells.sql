@@ -95,14 +95,25 @@ RETURNS incidents_participation[] LANGUAGE sql STABLE AS $$
                FROM incidents_incidentactor p WHERE p.incident_id = ANY(ids))
 $$;
 
+-- A bulk load (incidents.sampledata.synthetic.writer) defers the upkeep for its transaction
+-- (sahel.actorcells_deferred = on) and rebuilds the cells once at its end: one pass over the
+-- whole set instead of a pass per batch over a growing summary.
+CREATE OR REPLACE FUNCTION incidents_actorcells_deferred() RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT coalesce(current_setting('sahel.actorcells_deferred', true), '') = 'on'
+$$;
+
 -- An update of incidents: those that moved (incidents_mapfacts_moved) leave their cells and
 -- join their new ones, in every group their participants put them in.
 CREATE OR REPLACE FUNCTION incidents_actorcells_moved(
   before incidents_mapfact[], after incidents_mapfact[]
 ) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-  moved incidents_mapfact[] := incidents_mapfacts_moved(before, after);
+  moved incidents_mapfact[];
 BEGIN
+  IF incidents_actorcells_deferred() THEN
+    RETURN;
+  END IF;
+  moved := incidents_mapfacts_moved(before, after);
   IF cardinality(moved) > 0 THEN
     PERFORM incidents_actorcells_add(
       moved, incidents_participations(ARRAY(SELECT DISTINCT id FROM unnest(moved))));
@@ -121,7 +132,7 @@ DECLARE
   now_in incidents_participation[];
   before incidents_participation[];
 BEGIN
-  IF cardinality(ids) = 0 THEN
+  IF cardinality(ids) = 0 OR incidents_actorcells_deferred() THEN
     RETURN;
   END IF;
   now_in := incidents_participations(ids);

@@ -322,6 +322,12 @@
       var listParams = filterParams();
       listParams.set("bbox", bbox());
       link.href = config.listUrl + "?" + listParams.toString();
+      // The same set from the partner API (the signed-in user's session reads it).
+      ["csv", "geojson"].forEach(function (format) {
+        listParams.set("format", format);
+        document.getElementById("map-download-" + format).href =
+          config.apiUrl + "?" + listParams.toString();
+      });
     }).catch(function (error) {
       if (mine !== generation) { return; }
       incidentLayer.clearLayers();

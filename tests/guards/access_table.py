@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 # Roles: the users of tests/conftest.py `users` (tests.factories.UserFactory(role=...)). A viewer
 # is not staff; editors, reviewers and admins are staff members of their group, not superusers.
 ANONYMOUS, VIEWER, EDITOR, REVIEWER, ADMIN = "anonymous", "viewer", "editor", "reviewer", "admin"
-# Partner API clients authenticate with an API key, not a session. They apply once API keys
-# exist: then add PARTNER to ROLES (every entry must then say what a partner gets: the helpers
-# below already treat a partner like an anonymous visitor of the session pages, which is right for
-# them; the API entries will say more), and teach test_permissions.role_clients to send a key.
+# Partner API clients authenticate with an API key (`Authorization: Api-Key <key>`), not a
+# session: the guard's partner sends the key of a partner organisation with exact coordinates on
+# every request (test_permissions.role_clients). The helpers below treat a partner like an
+# anonymous visitor of the session pages (a key opens none of them); the API entries say more.
 PARTNER = "partner"
-ROLES = (ANONYMOUS, VIEWER, EDITOR, REVIEWER, ADMIN)
+ROLES = (ANONYMOUS, VIEWER, EDITOR, REVIEWER, ADMIN, PARTNER)
 STAFF = frozenset({EDITOR, REVIEWER, ADMIN})
 
 # What a GET answers. A redirect is classified by where it goes.
@@ -34,6 +34,7 @@ OK = "200"
 TO_LOGIN = "302 to the login page"
 TO_ADMIN_LOGIN = "302 to the admin login"
 REDIRECT = "302 elsewhere"
+UNAUTHORIZED = "401"
 FORBIDDEN = "403"
 NOT_FOUND = "404"
 GET_NOT_ALLOWED = "405"
@@ -179,6 +180,11 @@ ADMIN_MODELS = {
     # README silent. The map's summary, kept by the database: read like the incidents it counts,
     # written by no one by hand.
     "incidents.mapcell": rights(view=EDITING, add=NOBODY, change=NOBODY, delete=NOBODY),
+    # The same for the per-actor summary and the actor groups it is kept for.
+    "incidents.actorgroup": rights(view=EDITING, add=NOBODY, change=NOBODY, delete=NOBODY),
+    "incidents.actorgroupwindow": rights(view=EDITING, add=NOBODY, change=NOBODY, delete=NOBODY),
+    "incidents.actorsummarystate": rights(view=EDITING, add=NOBODY, change=NOBODY, delete=NOBODY),
+    "incidents.actorcell": rights(view=EDITING, add=NOBODY, change=NOBODY, delete=NOBODY),
     # A dataset record is written by the loaders (it holds the file's fingerprint and its
     # attribution); no one writes it by hand. An admin may delete it, which makes the next setup
     # load that file again.
@@ -196,6 +202,23 @@ ADMIN_MODELS = {
     # README silent. The history of every change, with who made it: admins read it; no one may
     # add, change or delete an entry of the audit trail.
     "pghistory.middlewareevents": rights(view=ADMIN_ONLY, add=NOBODY, change=NOBODY, delete=NOBODY),
+    # README: admins manage accounts; partner organisations and their API keys are the API's
+    # accounts. A key is revoked, never deleted (the record of who had access stays), and an
+    # organisation is not deleted with its keys' record.
+    "incidents.organisation": rights(
+        view=ADMIN_ONLY, add=ADMIN_ONLY, change=ADMIN_ONLY, delete=NOBODY
+    ),
+    "incidents.organisationapikey": rights(
+        view=ADMIN_ONLY, add=ADMIN_ONLY, change=ADMIN_ONLY, delete=NOBODY
+    ),
+    # Tombstones of incidents that left the published set, kept by the database: read like the
+    # incidents, written by no one by hand.
+    "incidents.incidenttombstone": rights(view=EDITING, add=NOBODY, change=NOBODY, delete=NOBODY),
+    # README: accounts are the admins'. Failed sign-ins (django-axes) are security records:
+    # admins read them and lift a lock by deleting the attempt; no one writes them by hand.
+    "axes.accessattempt": rights(view=ADMIN_ONLY, add=NOBODY, change=NOBODY, delete=ADMIN_ONLY),
+    "axes.accesslog": rights(view=ADMIN_ONLY, add=NOBODY, change=NOBODY, delete=NOBODY),
+    "axes.accessfailurelog": rights(view=ADMIN_ONLY, add=NOBODY, change=NOBODY, delete=NOBODY),
 }
 
 
@@ -211,6 +234,26 @@ def incident_cases() -> tuple[Case, ...]:
     unpublished = signed_in(allowed=EDITING, refused=NOT_FOUND)
     return (
         Case(signed_in(), params={"pk": Sample("published incident")}, label="published"),
+        Case(unpublished, params={"pk": Sample("draft incident")}, label="draft"),
+        Case(unpublished, params={"pk": Sample("retracted incident")}, label="retracted"),
+    )
+
+
+def api(allowed=(VIEWER, EDITOR, REVIEWER, ADMIN, PARTNER), refused: str = NOT_FOUND):
+    """An endpoint of the partner API (/api/v1/): a caller without a key or a session gets 401
+    (anonymous reading is off by default, settings.API_ANONYMOUS_READ); partners (by key) and
+    signed-in users in `allowed` get 200, the others `refused`."""
+    result = {role: OK if role in allowed else refused for role in ROLES}
+    result[ANONYMOUS] = UNAUTHORIZED
+    return result
+
+
+def api_incident_cases() -> tuple[Case, ...]:
+    """One incident through the API: a published one for every caller; partners and viewers read
+    published incidents only, so a draft or retracted one does not exist for them (404)."""
+    unpublished = api(allowed=EDITING)
+    return (
+        Case(api(), params={"pk": Sample("published incident")}, label="published"),
         Case(unpublished, params={"pk": Sample("draft incident")}, label="draft"),
         Case(unpublished, params={"pk": Sample("retracted incident")}, label="retracted"),
     )
@@ -255,6 +298,25 @@ URLS: dict[str, Case | tuple[Case, ...]] = {
             label="unknown",
         ),
     ),
+    # --- the partner API (incidents/api/): partners by key, signed-in users by session.
+    "api:incident-list": Case(api()),
+    "api:incident-detail": api_incident_cases(),
+    # Which incidents left the published set (ids, reasons, times): for every API caller.
+    "api:deleted": Case(api()),
+    # Figures of the incidents the filters select, and the reference lists the filters take
+    # (actors, admin areas): read like the incidents.
+    "api:stats": Case(api(), query="group_by=month"),
+    "api:actor-list": Case(api()),
+    "api:admin-area-list": Case(api(), query="level=1"),
+    # Sources and civilian-harm assessments of the incidents each caller sees (personal data
+    # only for editors and above; tests/incidents/test_api.py pins what each one gets).
+    "api:source-list": Case(api()),
+    "api:civilian-harm-list": Case(api()),
+    # The geocoder reads the gazetteer (public reference data): every API caller may use it.
+    "api:geocode": Case(api(), query="q=Gao"),
+    # The schema and its docs are public: a partner reads them before having a key.
+    "api-schema": Case(everyone(OK)),
+    "api-docs": Case(everyone(OK)),
     # --- django.contrib.auth (accounts/)
     "login": Case(everyone(OK)),
     "logout": Case(everyone(GET_NOT_ALLOWED)),  # POST only (Django 5)

@@ -26,18 +26,20 @@ from tests.guards.matrix import (
     url_patterns,
 )
 
+PASSWORD = "a-long-test-password"  # tests.factories.UserFactory's
 SIGNED_IN_ROLES = (table.VIEWER, table.EDITOR, table.REVIEWER, table.ADMIN)
 
 
 def make_site_objects() -> tuple[dict, dict]:
     """The users of each role and at least one object of every admin model: the demo set, an
-    ACLED and a UCDP import, a retracted incident, accounts. Returns (users, samples): samples
-    holds every value the table's parameters name (access_table.SAMPLES, admin_object)."""
+    ACLED and a UCDP import, a retracted incident, accounts, a partner organisation and its key.
+    Returns (users, samples): users[PARTNER] is the partner's API key; samples holds every value
+    the table's parameters name (access_table.SAMPLES, admin_object)."""
     from incidents.interchange.acled import acled_row_import
     from incidents.interchange.ucdp import ucdp_row_import
     from incidents.models import Incident, Origin
     from incidents.sampledata.demo import demo_load
-    from incidents.services import incident_retract
+    from incidents.services import api_key_create, incident_retract
 
     users = {role: UserFactory(username=role, role=role) for role in SIGNED_IN_ROLES}
     never_signs_in = UserFactory(username="never-signs-in")
@@ -46,6 +48,11 @@ def make_site_objects() -> tuple[dict, dict]:
     draft = ucdp_row_import(UCDP_ROW)
     published, retracted = Incident.objects.filter(origin=Origin.DEMO).order_by("pk")[:2]
     incident_retract(retracted.pk, user=users[table.REVIEWER], reason="Duplicate of another.")
+    _, users[table.PARTNER] = api_key_create("Guard partner")
+    # A failed and a successful sign-in: the throttle's attempt, failure and access records.
+    sign_in = Client()
+    sign_in.post("/accounts/login/", {"username": "never-signs-in", "password": "wrong"})
+    sign_in.post("/accounts/login/", {"username": table.VIEWER, "password": PASSWORD})
     samples = {
         "published incident": published.pk,
         "retracted incident": retracted.pk,
@@ -106,8 +113,7 @@ def role_clients(users) -> dict[str, Client]:
     for role in SIGNED_IN_ROLES:
         clients[role] = Client()
         clients[role].force_login(users[role])
-    if table.PARTNER in table.ROLES:
-        raise NotImplementedError("partner clients: send the partner's API key here")
+    clients[table.PARTNER] = Client(HTTP_AUTHORIZATION=f"Api-Key {users[table.PARTNER]}")
     return clients
 
 

@@ -63,6 +63,8 @@ TEMPLATE_DIRS = [ROOT / "templates", *sorted(ROOT.glob("*/templates"))]
 ALLOWED_TEXT = {
     "ACLED": "a dataset's name (Armed Conflict Location & Event Data), the same in French",
     "UCDP GED": "a dataset's name (UCDP Georeferenced Event Dataset), the same in French",
+    "CSV": "a file format's name, the same in French",
+    "GeoJSON": "a file format's name, the same in French",
 }
 # Blocks whose content is markup, not text: {% block body_class %}map-page{% endblock %}.
 NON_TEXT_BLOCKS = {"body_class": "CSS class names of <body>"}

@@ -234,3 +234,26 @@ def test_a_relation_change_is_counted_directly_until_the_summary_is_rebuilt(worl
     assert summary_used({"actor": "coalition", "actor_members": "1"}, 3) == "incidents_actorcell"
     assert_answers_equal_the_incidents()
     assert cells_now() == rebuilt_cells()
+
+
+@pytest.mark.parametrize("deferred", [False, True], ids=["kept-per-batch", "rebuilt-at-the-end"])
+def test_a_bulk_load_leaves_the_summary_exact_whether_kept_or_rebuilt(
+    reference_data, monkeypatch, deferred
+):
+    """A large synthetic load rebuilds the per-actor summary once at its end instead of keeping
+    it batch by batch; either way the cells are those a rebuild gives, and the upkeep runs
+    again after the load."""
+    from incidents.sampledata.synthetic import writer
+
+    actor_summary_refresh()
+    monkeypatch.setattr(writer, "BATCH_SIZE", 40)
+    monkeypatch.setattr(writer, "DEFER_ACTOR_SUMMARY_FROM", 100 if deferred else 10**9)
+    writer.synthetic_incidents_generate(120, seed=7, start=date(2020, 1, 1), end=date(2024, 12, 31))
+    loaded = cells_now()
+    assert sum(row[7] for row in loaded if row[1] == 0 and row[2] == "all") > 0
+    assert loaded == rebuilt_cells()
+    # Deferral ended with the load's transaction: a later change is kept by the triggers.
+    incident = Incident.objects.filter(origin="synthetic", location__isnull=False).first()
+    incident.location = Point(2.1, 13.5)
+    incident.save()
+    assert cells_now() == rebuilt_cells()

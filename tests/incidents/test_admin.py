@@ -22,7 +22,14 @@ def domain_models():
     ]
 
 
-DERIVED = {"MapCell", "ActorGroup", "ActorGroupWindow", "ActorSummaryState", "ActorCell"}
+DERIVED = {
+    "MapCell",
+    "ActorGroup",
+    "ActorGroupWindow",
+    "ActorSummaryState",
+    "ActorCell",
+    "IncidentTombstone",
+}
 
 
 def test_every_domain_model_is_registered():

@@ -2,6 +2,9 @@
 the server, filters, a shared URL, the back button, brushing the timeline, co-located incidents
 as a list, a popup linking to the incident page, French. Screenshots go to var/test-artifacts/."""
 
+import csv
+import io
+import json
 import os
 from pathlib import Path
 
@@ -120,6 +123,16 @@ def test_filters_the_shared_url_the_back_button_and_the_timeline(
     browser_page.check("input[name=event_type][value=battles]")
     wait_for_map(browser_page, total=1)
     assert "event_type=battles" in browser_page.url
+
+    # The download links give the same set, in the viewport, from the API.
+    for format in ("csv", "geojson"):
+        href = browser_page.eval_on_selector(f"#map-download-{format}", "a => a.href")
+        assert "event_type=battles" in href and "bbox=" in href and f"format={format}" in href
+        body = browser_page.request.get(href).text()
+        if format == "csv":
+            assert len(list(csv.DictReader(io.StringIO(body)))) == 1
+        else:
+            assert len(json.loads(body)["features"]) == 1
 
     # The URL reproduces the view in another page (a shared link).
     shared = browser_page.url

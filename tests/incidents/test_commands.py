@@ -6,8 +6,14 @@ import stat
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def sign_in():
+    """A sign-in request: the throttling backend (django-axes) needs the request it judges."""
+    return RequestFactory().post("/accounts/login/")
 
 
 def test_one_account_per_role_with_private_random_passwords(tmp_path, settings):
@@ -18,7 +24,7 @@ def test_one_account_per_role_with_private_random_passwords(tmp_path, settings):
     assert {role for _, _, role in rows} == {"admin", "reviewer", "editor", "viewer"}
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     for username, password, role in rows:
-        user = authenticate(username=username, password=password)
+        user = authenticate(sign_in(), username=username, password=password)
         assert user is not None and user.groups.filter(name=role).exists()
         assert user.is_staff == (role != "viewer")
         assert user.is_superuser == (role == "admin")
@@ -47,9 +53,9 @@ def test_accounts_without_their_password_file_get_new_passwords(tmp_path, settin
     assert sorted(username for username, _, _ in rows) == ["admin", "editor", "reviewer", "viewer"]
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     for username, password, role in rows:
-        user = authenticate(username=username, password=password)
+        user = authenticate(sign_in(), username=username, password=password)
         assert user is not None and user.groups.filter(name=role).exists()
-        assert authenticate(username=username, password=old[username]) is None
+        assert authenticate(sign_in(), username=username, password=old[username]) is None
     assert get_user_model().objects.count() == 4
 
 

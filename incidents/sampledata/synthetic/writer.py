@@ -1,6 +1,7 @@
 """Writing synthetic incidents set-based: ids reserved from the sequence per batch, incidents and
-their participants streamed with COPY, the database triggers (admin areas, history) running as for
-any other insert, in one transaction; and deleting them all again."""
+their participants streamed with COPY, the database triggers (admin areas, history, map
+summaries) running as for any other insert, in one transaction (a large load rebuilds the
+per-actor summary once at its end instead); and deleting them all again."""
 
 import random
 import time
@@ -18,6 +19,10 @@ from incidents.sampledata.synthetic.generator import Generator
 from incidents.sampledata.synthetic.world import World
 
 BATCH_SIZE = 10_000
+# From this many incidents on, the per-actor map summary is rebuilt once at the end of the load
+# instead of kept batch by batch (incidents/sql/actorcells.sql, incidents_actorcells_deferred):
+# a rebuild reads every incident, which costs more than the upkeep of a small load.
+DEFER_ACTOR_SUMMARY_FROM = 50_000
 
 
 class SyntheticDataError(ValueError):
@@ -142,6 +147,9 @@ def synthetic_incidents_generate(
         immediate_constraints(),
         connection.cursor() as cursor,
     ):
+        deferred = count >= DEFER_ACTOR_SUMMARY_FROM
+        if deferred:
+            cursor.execute("SELECT set_config('sahel.actorcells_deferred', 'on', true)")
         for size in _batches(count, BATCH_SIZE):
             links: list[tuple] = []
             ids = _reserve_ids(cursor, size)
@@ -155,6 +163,9 @@ def synthetic_incidents_generate(
                     copy.write_row(link)
             incidents += size
             participants += len(links)
+        if deferred:
+            cursor.execute("SELECT set_config('sahel.actorcells_deferred', 'off', true)")
+            cursor.execute("SELECT incidents_actorcells_rebuild()")
     # The statistics still describe the tables before the load (empty, on a first run).
     analyze(["incidents_incident", "incidents_incidentactor"])
     return SyntheticReport(
@@ -173,6 +184,9 @@ def synthetic_incidents_delete() -> int:
     history triggers record each deletion, as for any other delete."""
     synthetic = "SELECT id FROM incidents_incident WHERE origin = %s"
     with immediate_constraints(), connection.cursor() as cursor:
+        # Whole incidents go: their participants and claims need not touch them first
+        # (incidents/sql/sync.sql).
+        cursor.execute("SET LOCAL sahel.deleting_incidents = 'on'")
         cursor.execute(
             f"""DELETE FROM incidents_victim v USING incidents_civilianharmreport r
                 WHERE v.report_id = r.id AND r.incident_id IN ({synthetic})""",

@@ -1,37 +1,22 @@
 """The loaders on the real published files (REFERENCE_DATA_DIR): Who's On
 First boundaries of Mali, Burkina Faso and Niger and the three GeoNames dumps.
 
-Everything is loaded once for the module, committed as the commands do it, and removed
-afterwards; if the session's built-in set was loaded before, it is loaded again, so that other
-modules find the database as they expect.
+Everything is loaded twice for the module (conftest.real_reference_loaded: committed, removed
+afterwards, the built-in set put back).
 """
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from incidents.geo.gazetteer import SUPERSEDED, UNREADABLE
-from incidents.geo.setup import load_boundary_file, load_geonames_file
-from incidents.models import AdminArea, Place, PlaceName, ReferenceDataset
-from incidents.services import reference_data_setup
-
-COUNTRIES = ("ML", "BF", "NE")
-NEEDS = (
-    "needs the real reference files: set REFERENCE_DATA_DIR to a folder holding geonames/ "
-    "and boundaries/wof/ (see the README)"
+from incidents.models import AdminArea, Place
+from tests.incidents.geo.conftest import (
+    COUNTRIES,
+    NEEDS,
+    load_real_reference,
+    real_reference_loaded,
+    reference_dir,
 )
-
-
-def reference_dir() -> Path | None:
-    base = Path(settings.REFERENCE_DATA_DIR) if settings.REFERENCE_DATA_DIR else None
-    if base is None:
-        return None
-    wanted = [base / "geonames" / f"{c}.txt" for c in COUNTRIES]
-    wanted += [base / "boundaries" / "wof" / c for c in COUNTRIES]
-    return base if all(p.exists() for p in wanted) else None
-
 
 pytestmark = [
     pytest.mark.reference_data,
@@ -61,32 +46,16 @@ def state_digest() -> str:
         return cursor.fetchone()[0]
 
 
-def clear_reference_tables() -> None:
-    PlaceName.objects.all().delete()
-    Place.objects.all().delete()
-    AdminArea.objects.all().delete()
-    ReferenceDataset.objects.filter(name__regex=r"^(boundaries|gazetteer):").delete()
-
-
 @pytest.fixture(scope="module")
 def real(django_db_setup, django_db_blocker):
-    base = reference_dir()
-    with django_db_blocker.unblock():
-        builtin_was_loaded = ReferenceDataset.objects.filter(name="gazetteer:builtin").exists()
-        clear_reference_tables()
-        try:
-            first = {"boundaries": load_boundary_file(base / "boundaries" / "wof")}
-            for country in COUNTRIES:
-                first[country] = load_geonames_file(base / "geonames" / f"{country}.txt")
-            digest = state_digest()
-            second = {"boundaries": load_boundary_file(base / "boundaries" / "wof")}
-            for country in COUNTRIES:
-                second[country] = load_geonames_file(base / "geonames" / f"{country}.txt")
-            yield {"first": first, "second": second, "digest": (digest, state_digest())}
-        finally:
-            clear_reference_tables()
-            if builtin_was_loaded:
-                reference_data_setup(reference_dir="", log=lambda _: None)
+    def load_twice(base):
+        first = load_real_reference(base)
+        digest = state_digest()
+        second = load_real_reference(base)
+        return {"first": first, "second": second, "digest": (digest, state_digest())}
+
+    with real_reference_loaded(django_db_blocker, load_twice) as loaded:
+        yield loaded
 
 
 def town(name: str, country: str) -> Place:

@@ -1,0 +1,415 @@
+"""An incident as the API gives it: one flat record, built by PostgreSQL for a whole page or a
+whole download in one query (a page's query count does not grow with its size), the same in
+JSON, GeoJSON and CSV.
+
+Related data is flattened into readable columns: the actors in ACLED's positions and UCDP's
+sides, the admin areas by code and name, low / best / high of each casualty category, both
+precision conventions, the claims summarised, the number of sources. No personal data is ever
+part of a record (victim names and witness identities live on other tables). For a caller whose
+coordinates are coarsened the point is the centroid of the incident's admin2 area (its admin1
+when it has none), the place name is the area's name and the precision codes say so (ACLED 3,
+UCDP 3 or 4), in every format.
+"""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils.translation import get_language
+
+from actors.models import ACLED_INTER_BY_KIND
+from incidents.geo.countries import COUNTRIES
+from incidents.models import ESTIMATES
+from incidents.taxonomy import EventType, SubEventType
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql: str
+    hxl: str
+    type: str  # its JSON schema type: integer, number, string, boolean, array
+    nullable: bool = True
+    description: str = ""
+
+
+def _estimate_columns() -> list[Column]:
+    hxl_of = {
+        "fatalities": "#affected+killed",
+        "killed_civilians": "#affected+killed+civilians",
+        "killed_side_a": "#affected+killed+side_a",
+        "killed_side_b": "#affected+killed+side_b",
+        "killed_unknown": "#affected+killed+status_unknown",
+        "injured": "#affected+injured",
+        "abducted": "#affected+abducted",
+    }
+    return [
+        Column(f"{prefix}_{bound}", f"i.{prefix}_{bound}", f"{hxl_of[prefix]}+{bound}", "integer")
+        for prefix in ESTIMATES
+        for bound in ("low", "best", "high")
+    ]
+
+
+# Who took part, in each convention: one pass over the incident's participants (`pa` in _FROM).
+PARTICIPANT_LISTS = {
+    "actor1": "p.acled_position = 'actor1'",
+    "assoc_actor_1": "p.acled_position = 'assoc_actor_1'",
+    "actor2": "p.acled_position = 'actor2'",
+    "assoc_actor_2": "p.acled_position = 'assoc_actor_2'",
+    "side_a": "p.ucdp_side = 'A'",
+    "side_b": "p.ucdp_side = 'B'",
+    "initiators": "p.initiator",
+    "claimed_by": "p.claimed_responsibility",
+}
+
+
+def _actors_in(name: str) -> str:
+    return f"coalesce(pa.{name}, '')"
+
+
+# Labels and names in the request's language, passed as one JSON parameter.
+LABELS = "%(labels)s::jsonb"
+
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "i.id", "#event+id", "integer", False),
+    Column("title", "i.title", "#event+name", "string", False),
+    Column("status", "i.status", "#status+code", "string", False),
+    Column("date_start", "i.date_start", "#date+start", "string", False, "YYYY-MM-DD"),
+    Column("date_end", "i.date_end", "#date+end", "string", False, "YYYY-MM-DD"),
+    Column(
+        "time_precision",
+        "i.time_precision",
+        "#meta+time_precision",
+        "integer",
+        False,
+        "ACLED's time_precision: 1 day, 2 week, 3 month",
+    ),
+    Column(
+        "ucdp_date_prec",
+        "i.ucdp_date_prec",
+        "#meta+date_prec",
+        "integer",
+        True,
+        "UCDP GED's date_prec 1-5, when given",
+    ),
+    Column("event_type", "i.event_type", "#event+type+code", "string", False),
+    Column("event_type_label", f"{LABELS}->'event_types'->>i.event_type", "#event+type", "string"),
+    Column("sub_event_type", "i.sub_event_type", "#event+type+sub+code", "string", False),
+    Column(
+        "sub_event_type_label",
+        f"{LABELS}->'sub_event_types'->>i.sub_event_type",
+        "#event+type+sub",
+        "string",
+    ),
+    Column(
+        "civilian_targeting", "i.civilian_targeting", "#meta+civilian_targeting", "boolean", False
+    ),
+    Column(
+        "ucdp_violence_type",
+        "i.ucdp_violence_type",
+        "#meta+violence_type",
+        "integer",
+        True,
+        "UCDP's type_of_violence: 1 state-based, 2 non-state, 3 one-sided",
+    ),
+    Column("country_code", "i.country_code", "#country+code", "string", False, "ISO alpha-2"),
+    Column("country", f"{LABELS}->'countries'->>i.country_code", "#country+name", "string"),
+    Column("admin1_code", "a1.code", "#adm1+code", "string"),
+    Column(
+        "admin1_name",
+        "CASE WHEN %(french)s THEN a1.name_fr ELSE a1.name_en END",
+        "#adm1+name",
+        "string",
+    ),
+    Column("admin2_code", "a2.code", "#adm2+code", "string"),
+    Column(
+        "admin2_name",
+        "CASE WHEN %(french)s THEN a2.name_fr ELSE a2.name_en END",
+        "#adm2+name",
+        "string",
+    ),
+    Column(
+        "location_name",
+        "CASE WHEN %(coarse)s THEN coalesce(CASE WHEN %(french)s "
+        "THEN coalesce(a2.name_fr, a1.name_fr) ELSE coalesce(a2.name_en, a1.name_en) END, '') "
+        "ELSE i.location_name END",
+        "#loc+name",
+        "string",
+        False,
+        "the place as reported (the admin area's name when coordinates are coarsened)",
+    ),
+    Column("latitude", "round(ST_Y(g.point)::numeric, 6)", "#geo+lat", "number"),
+    Column("longitude", "round(ST_X(g.point)::numeric, 6)", "#geo+lon", "number"),
+    Column(
+        "geo_precision",
+        "CASE WHEN %(coarse)s THEN greatest(i.geo_precision, 3) ELSE i.geo_precision END",
+        "#meta+geo_precision",
+        "integer",
+        False,
+        "ACLED's geo_precision: 1 exact place, 2 near a place, 3 only the area",
+    ),
+    Column(
+        "ucdp_where_prec",
+        "CASE WHEN NOT %(coarse)s THEN i.ucdp_where_prec WHEN a2.id IS NOT NULL "
+        "THEN greatest(coalesce(i.ucdp_where_prec, 3), 3) "
+        "ELSE greatest(coalesce(i.ucdp_where_prec, 4), 4) END",
+        "#meta+where_prec",
+        "integer",
+        True,
+        "UCDP's where_prec 1-7, when given",
+    ),
+    Column(
+        "coordinates_coarsened",
+        "%(coarse)s",
+        "#meta+coarsened",
+        "boolean",
+        False,
+        "true when the point is the admin area's centroid by the caller's policy",
+    ),
+    *_estimate_columns(),
+    Column("actor1", _actors_in("actor1"), "#org+actor1", "string", False),
+    Column(
+        "assoc_actor_1",
+        _actors_in("assoc_actor_1"),
+        "#org+assoc_actor1",
+        "string",
+        False,
+    ),
+    Column("actor2", _actors_in("actor2"), "#org+actor2", "string", False),
+    Column(
+        "assoc_actor_2",
+        _actors_in("assoc_actor_2"),
+        "#org+assoc_actor2",
+        "string",
+        False,
+    ),
+    Column("side_a", _actors_in("side_a"), "#org+side_a", "string", False),
+    Column("side_b", _actors_in("side_b"), "#org+side_b", "string", False),
+    Column("initiators", _actors_in("initiators"), "#org+initiator", "string", False),
+    Column("claimed_by", _actors_in("claimed_by"), "#org+claimed", "string", False),
+    Column(
+        "actors",
+        "coalesce(pa.actors, '[]'::json)",
+        "",
+        "array",
+        False,
+        "every participant with both role conventions (JSON and GeoJSON only)",
+    ),
+    Column(
+        "claims_count",
+        "cl.n",
+        "#meta+claims",
+        "integer",
+        False,
+    ),
+    Column(
+        "claims_summary",
+        "coalesce(cl.summary, '')",
+        "#meta+claims+summary",
+        "string",
+        False,
+        "each claim: publisher (Admiralty grade): killed (best, or low-high)",
+    ),
+    Column(
+        "source_count",
+        "cl.sources",
+        "#meta+sources",
+        "integer",
+        False,
+    ),
+    Column(
+        "harm_assessments",
+        "(SELECT count(*) FROM incidents_civilianharmreport h WHERE h.incident_id = i.id)",
+        "#meta+harm_assessments",
+        "integer",
+        False,
+    ),
+    Column(
+        "acled_event_ids",
+        "(SELECT coalesce(string_agg(e.event_id_cnty, ';' ORDER BY e.event_id_cnty), '') "
+        "FROM incidents_acledevent e WHERE e.incident_id = i.id)",
+        "#event+id+acled",
+        "string",
+        False,
+    ),
+    Column(
+        "ucdp_ged_ids",
+        "(SELECT coalesce(string_agg(e.ged_id::text, ';' ORDER BY e.ged_id), '') "
+        "FROM incidents_ucdpevent e WHERE e.incident_id = i.id)",
+        "#event+id+ucdp",
+        "string",
+        False,
+    ),
+    Column("tags", "i.tags", "#meta+tags", "array", False),
+    Column("narrative", "i.narrative", "#description", "string", False),
+    Column("origin", "i.origin", "#meta+origin", "string", False, "synthetic records say so here"),
+    Column("published_at", "i.published_at", "#date+published", "string"),
+    Column("updated_at", "i.updated_at", "#date+updated", "string", False),
+    Column(
+        "timestamp",
+        "floor(extract(epoch FROM i.updated_at))::bigint",
+        "#date+timestamp",
+        "integer",
+        False,
+        "updated_at as Unix seconds (ACLED's timestamp)",
+    ),
+)
+
+CSV_COLUMNS = tuple(c for c in COLUMNS if c.name != "actors")
+
+_FROM_TEMPLATE = """
+FROM page
+JOIN incidents_incident i ON i.id = page.id
+LEFT JOIN incidents_adminarea a1 ON a1.id = i.admin1_id
+LEFT JOIN incidents_adminarea a2 ON a2.id = i.admin2_id
+CROSS JOIN LATERAL (
+  SELECT
+    {participant_lists},
+    json_agg(json_build_object('id', a.id, 'slug', a.slug, 'name', a.name, 'acronym', a.acronym,
+      'kind', a.kind, 'acled_position', p.acled_position, 'ucdp_side', p.ucdp_side,
+      'inter', coalesce(p.acled_inter, a.acled_inter,
+                        (%(labels)s::jsonb->'inter_by_kind'->>a.kind)::int),
+      'initiator', p.initiator, 'claimed_responsibility', p.claimed_responsibility)
+      ORDER BY p.acled_position, p.sequence, p.id) AS actors
+  FROM incidents_incidentactor p JOIN actors_actor a ON a.id = p.actor_id
+  WHERE p.incident_id = i.id
+) pa
+CROSS JOIN LATERAL (
+  SELECT
+    count(*) AS n,
+    count(DISTINCT c.source_id) AS sources,
+    string_agg(
+      s.publisher || ' (' || s.reliability || c.credibility || '): '
+      || CASE
+           WHEN c.fatalities_best IS NULL AND c.fatalities_low IS NULL
+                AND c.fatalities_high IS NULL THEN '?'
+           WHEN c.fatalities_low IS NOT DISTINCT FROM c.fatalities_high
+             THEN coalesce(c.fatalities_best, c.fatalities_low)::text
+           ELSE coalesce(c.fatalities_low::text, '?') || '-'
+                || coalesce(c.fatalities_high::text, '?')
+         END,
+      '; ' ORDER BY s.reliability, c.credibility, c.id) AS summary
+  FROM incidents_claim c JOIN incidents_source s ON s.id = c.source_id
+  WHERE c.incident_id = i.id
+) cl
+CROSS JOIN LATERAL (
+  SELECT CASE
+    WHEN NOT %(coarse)s OR i.location IS NULL THEN i.location
+    ELSE ST_Centroid(coalesce(a2.geom_simplified, a2.geom, a1.geom_simplified, a1.geom))
+  END AS point
+) g
+"""
+
+
+_FROM = _FROM_TEMPLATE.replace(
+    "{participant_lists}",
+    ",\n    ".join(
+        f"string_agg(a.name, '; ' ORDER BY p.sequence, p.id) FILTER (WHERE {condition}) AS {name}"
+        for name, condition in PARTICIPANT_LISTS.items()
+    ),
+)
+
+
+def _labels() -> str:
+    french = (get_language() or "en").startswith("fr")
+    return json.dumps(
+        {
+            "event_types": {e.value: str(e.label) for e in EventType},
+            "sub_event_types": {s.value: str(s.label) for s in SubEventType},
+            "inter_by_kind": {kind: code for kind, code in ACLED_INTER_BY_KIND.items()},
+            "countries": {
+                code: (c.name_fr if french else c.name_en) for code, c in COUNTRIES.items()
+            },
+        },
+        ensure_ascii=False,
+    )
+
+
+def _record_sql() -> str:
+    return ", ".join(f"{c.sql} AS {c.name}" for c in COLUMNS)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What one caller's records look like."""
+
+    coarse: bool
+
+    def params(self) -> dict:
+        return {
+            "coarse": self.coarse,
+            "french": (get_language() or "en").startswith("fr"),
+            "labels": _labels(),
+        }
+
+
+def _page_sql(queryset: QuerySet, order: list[str], select: str) -> tuple[str, list]:
+    """`select` over the queryset's incidents, in its order (`order`, SQL on `i`)."""
+    ids_sql, ids_params = queryset.values_list("id").query.sql_with_params()
+    # Named parameters for ours; the queryset's positional ones are renamed to match.
+    names = {f"q{n}": value for n, value in enumerate(ids_params)}
+    ids_sql = ids_sql.replace("%%", "\0")
+    for name in names:
+        ids_sql = ids_sql.replace("%s", f"%({name})s", 1)
+    ids_sql = ids_sql.replace("\0", "%%")
+    sql = (
+        f"WITH page AS MATERIALIZED ({ids_sql}) SELECT {select} {_FROM} ORDER BY {', '.join(order)}"
+    )
+    return sql, names
+
+
+def order_sql(ordering: tuple[str, ...]) -> list[str]:
+    return [f"i.{f.lstrip('-')} {'DESC' if f.startswith('-') else 'ASC'}" for f in ordering]
+
+
+def record_rows(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) -> list[str]:
+    """The JSON text of each incident's record, in order (one query)."""
+    sql, params = _page_sql(
+        queryset,
+        order_sql(ordering),
+        f"(SELECT row_to_json(r) FROM (SELECT {_record_sql()}) r)::text",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, **shape.params()})
+        return [row[0] for row in cursor.fetchall()]
+
+
+def feature_sql() -> str:
+    return (
+        "json_build_object('type', 'Feature', 'id', i.id, "
+        "'geometry', ST_AsGeoJSON(g.point, 6)::json, "
+        f"'properties', (SELECT row_to_json(r) FROM (SELECT {_record_sql()}) r))::text"
+    )
+
+
+def feature_rows(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) -> list[str]:
+    """The GeoJSON Feature text of each incident (one query)."""
+    sql, params = _page_sql(queryset, order_sql(ordering), feature_sql())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, **shape.params()})
+        return [row[0] for row in cursor.fetchall()]
+
+
+def stream_rows(
+    queryset: QuerySet,
+    ordering: tuple[str, ...],
+    shape: Shape,
+    *,
+    geojson: bool,
+    chunk_size: int = 2000,
+) -> Iterator[str]:
+    """Every record (or Feature) as JSON text, read through a server-side cursor `chunk_size`
+    rows at a time: a download of any size in constant memory."""
+    select = (
+        feature_sql()
+        if geojson
+        else f"(SELECT row_to_json(r) FROM (SELECT {_record_sql()}) r)::text"
+    )
+    sql, params = _page_sql(queryset, order_sql(ordering), select)
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, {**params, **shape.params()})
+        while rows := cursor.fetchmany(chunk_size):
+            for row in rows:
+                yield row[0]
