@@ -314,6 +314,10 @@ URLS: dict[str, Case | tuple[Case, ...]] = {
     "api:civilian-harm-list": Case(api()),
     # The geocoder reads the gazetteer (public reference data): every API caller may use it.
     "api:geocode": Case(api(), query="q=Gao"),
+    # The ACLED-compatible read API (ACLED's paths, not namespaced): the published incidents and
+    # the tombstones, read like api:incident-list and api:deleted.
+    "acled-read": Case(api()),
+    "acled-deleted-read": Case(api()),
     # The schema and its docs are public: a partner reads them before having a key.
     "api-schema": Case(everyone(OK)),
     "api-docs": Case(everyone(OK)),
