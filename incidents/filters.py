@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from actors.models import Actor, ActorKind
 from actors.names import Normalise
 from actors.selectors import FOREVER, NEVER, actor_group_windows
+from incidents.geo.countries import COUNTRIES
 from incidents.models import CivilianHarmReport, GeoPrecision, Incident, IncidentActor
 from incidents.taxonomy import EventType, SubEventType
 
@@ -74,6 +75,16 @@ class ActorsFilter(django_filters.Filter):
             return qs
         members = bool(self.parent.form.cleaned_data.get("actor_members"))
         return incidents_by_actors(qs, value, members=members)
+
+
+def known_countries(value: str) -> None:
+    """A country code the monitor does not cover would select nothing: said, not answered empty."""
+    unknown = sorted({c.strip().upper() for c in value.split(",") if c.strip()} - set(COUNTRIES))
+    if unknown:
+        raise ValidationError(
+            _("no incidents are coded to %(codes)s: this monitor covers %(known)s")
+            % {"codes": ", ".join(unknown), "known": ", ".join(COUNTRIES)}
+        )
 
 
 def parse_bbox(value: str) -> Polygon:
@@ -143,7 +154,8 @@ class IncidentFilterSet(django_filters.FilterSet):
             RegexValidator(
                 r"^\s*[A-Za-z]{2}(\s*,\s*[A-Za-z]{2})*\s*$",
                 _("give ISO alpha-2 country codes, comma-separated (ML,BF,NE)"),
-            )
+            ),
+            known_countries,
         ],
         label=_("countries (ISO alpha-2, comma-separated)"),
     )

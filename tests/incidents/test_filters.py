@@ -115,6 +115,8 @@ def test_fatalities_civilian_harm_areas_and_actor_kinds(catalogue, reference_dat
     ("params", "parameter"),
     [
         ({"country": "Mali"}, "country"),
+        ({"country": "XX"}, "country"),  # well formed, but no incident can be there
+        ({"country": "ML,FR"}, "country"),
         ({"fatalities_min": "-1"}, "fatalities_min"),
         ({"fatalities_min": "many"}, "fatalities_min"),
         ({"admin1": "x,2"}, "admin1"),
