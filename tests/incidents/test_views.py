@@ -291,3 +291,15 @@ def test_the_base_map_is_still_served_when_the_cache_is_down(
     assert without_cache.status_code == 200
     assert without_cache.content == with_cache.content
     assert json.loads(without_cache.content)["features"], "the base layer is not lost"
+
+
+def test_the_list_pages_by_fifty_and_its_links_keep_the_filters(client, users):
+    IncidentFactory.create_batch(
+        51, status=Status.PUBLISHED, published_at="2024-03-02T00:00:00Z", event_type="battles"
+    )
+    client.force_login(users["editor"])
+    first = client.get("/incidents/?event_type=battles").content.decode()
+    assert "page 1 of 2" in first and "previous</a>" not in first
+    assert 'href="?event_type=battles&amp;page=2"' in first
+    second = client.get("/incidents/?event_type=battles&page=2").content.decode()
+    assert "page 2 of 2" in second and "next</a>" not in second
