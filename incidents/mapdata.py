@@ -2,13 +2,13 @@
 and middle zoom), incidents grouped by their exact point (at high zoom), counts per admin area
 (the choropleth) and per period (the timeline). JSON is built by PostgreSQL.
 
-Where the filters allow it (dates, event types, countries, geo precision, and what the user may
-see), the counts come from the summary the database keeps (incidents_mapcell, see
+Where the filters allow it (dates, event types, countries, geo precision, civilian harm, and what
+the user may see), the counts come from the summary the database keeps (incidents_mapcell, see
 incidents/sql/mapcells.sql): whole years and whole months from it, the incidents at the edges of
 the date range counted directly. A single actor (with or without its member groups), with
 dates, event types and geo precision, is read from the per-actor summary (incidents_actorcell,
 see incidents/sql/actorcells.sql) the same way. Other filters (several actors, sub-event types,
-admin areas, minimum fatalities, civilian harm, text) count the matching incidents directly,
+admin areas, minimum fatalities, text) count the matching incidents directly,
 which is fast when they are selective. Either way the answer equals a count of the matching
 incidents.
 """
@@ -37,7 +37,14 @@ CELL_SIZES = {0: 360.0, 3: 11.25, 5: 2.8125, 7: 0.703125, 9: 0.17578125, 11: 0.0
 AREA_LEVELS = {1: 101, 2: 102}
 EVENT_TYPES = [e.value for e in EventType]
 # Filters the summary can answer; any other one counts the incidents directly.
-SUMMARY_FILTERS = {"date_from", "date_to", "event_type", "country", "geo_precision"}
+SUMMARY_FILTERS = {
+    "date_from",
+    "date_to",
+    "event_type",
+    "country",
+    "geo_precision",
+    "civilian_harm",
+}
 # ... and those the per-actor summary can answer, for a single actor.
 ACTOR_SUMMARY_FILTERS = {"actor", "actor_members", "date_from", "date_to"}
 MAX_POINT_GROUPS = 3000
@@ -191,6 +198,8 @@ def _summary_conditions(filters: dict, published_only: bool) -> tuple[str, dict]
     if filters.get("geo_precision"):
         conditions.append("m.geo_precision = ANY(%(precisions)s)")
         params["precisions"] = [int(p) for p in filters["geo_precision"]]
+    if filters.get("civilian_harm"):
+        conditions.append("m.civilian_harm")
     return " AND ".join(conditions) or "true", params
 
 

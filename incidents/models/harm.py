@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from config.triggers import touch_updated_at
 from incidents.models.incident import Attributed, Incident
+from incidents.models.mapcells import HARM_MAPCELL_TRIGGERS
 from incidents.models.sources import Source
 
 
@@ -223,7 +224,7 @@ class CivilianHarmReport(Attributed):
                 violation_error_message=_("Those who died later are counted among the killed."),
             ),
         ]
-        triggers = [touch_updated_at("harm_touch_updated_at")]
+        triggers = [touch_updated_at("harm_touch_updated_at"), *HARM_MAPCELL_TRIGGERS]
 
     def __str__(self) -> str:
         return f"Civilian harm in #{self.incident_id} ({self.get_grade_display()})"

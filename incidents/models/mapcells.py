@@ -1,9 +1,9 @@
 """The map's summary: how many incidents (and fatalities) each grid cell holds, per month, per
-year and in all time, event type, visibility, geo precision and country, kept by the database
-as incidents change (incidents/sql/mapcells.sql), so that the map of a million incidents is
-read from a few thousand rows instead of counted on every request. Level 0 is one cell for
-everything: the timeline's totals. Derived data, rebuilt at will (incidents_mapcells_rebuild());
-no history."""
+year and in all time, event type, visibility, geo precision, country and civilian harm, kept by
+the database as incidents and civilian-harm assessments change (incidents/sql/mapcells.sql), so
+that the map of a million incidents is read from a few thousand rows instead of counted on every
+request. Level 0 is one cell for everything: the timeline's totals. Derived data, rebuilt at will
+(incidents_mapcells_rebuild()); no history."""
 
 import pgtrigger
 from django.db import models
@@ -24,6 +24,9 @@ class MapCell(models.Model):
     published = models.BooleanField()
     geo_precision = models.PositiveSmallIntegerField()
     country_code = models.CharField(max_length=2)
+    civilian_harm = models.BooleanField(
+        help_text="Civilians targeted, civilians among the dead, or a civilian-harm assessment."
+    )
     n = models.IntegerField()
     fatalities = models.BigIntegerField()
     civilian_targeting = models.IntegerField()
@@ -45,20 +48,23 @@ class MapCell(models.Model):
                     "published",
                     "geo_precision",
                     "country_code",
+                    "civilian_harm",
                 ],
                 name="mapcell_key",
             ),
         ]
         indexes = [
             # Covering: a viewport's cells are read from the index alone (the rows of one area
-            # lie scattered over the table, written as incidents came in).
+            # lie scattered over the table, written as incidents came in); the periods before
+            # the cells, so that a date range reads only its own years and months.
             models.Index(
-                fields=["level", "grain", "cx", "cy", "period"],
+                fields=["level", "grain", "period", "cx", "cy"],
                 include=[
                     "event_type",
                     "published",
                     "geo_precision",
                     "country_code",
+                    "civilian_harm",
                     "n",
                     "fatalities",
                     "sum_lon",
@@ -105,5 +111,39 @@ MAPCELL_TRIGGERS = [
         "ARRAY(SELECT incidents_mapfact(o, -1) FROM old_rows o WHERE o.location IS NOT NULL), "
         "ARRAY(SELECT incidents_mapfact(n, 1) FROM new_rows n WHERE n.location IS NOT NULL)); "
         "RETURN NULL;",
+    ),
+]
+
+
+def _harm_trigger(operation, referencing, changed: str, touched: str, left: str):
+    return pgtrigger.Trigger(
+        name=f"harm_mapcells_{operation.name.lower()}",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=operation,
+        referencing=referencing,
+        func=f"PERFORM incidents_mapcells_harm_changed({changed}, {touched}, {left}); RETURN NULL;",
+    )
+
+
+# The triggers on incidents_civilianharmreport (declared with the CivilianHarmReport model): an
+# assessment added, removed or moved to another incident may move the incidents in or out of
+# "civilian harm".
+_WRITTEN = "ARRAY(SELECT id FROM new_rows)"
+_NOW_OF = "ARRAY(SELECT incident_id FROM new_rows)"
+_BEFORE_OF = "ARRAY(SELECT incident_id FROM old_rows)"
+HARM_MAPCELL_TRIGGERS = [
+    _harm_trigger(
+        pgtrigger.Insert, pgtrigger.Referencing(new="new_rows"), _WRITTEN, _NOW_OF, "'{}'"
+    ),
+    _harm_trigger(
+        pgtrigger.Delete, pgtrigger.Referencing(old="old_rows"), "'{}'", "'{}'", _BEFORE_OF
+    ),
+    _harm_trigger(
+        pgtrigger.Update,
+        pgtrigger.Referencing(old="old_rows", new="new_rows"),
+        _WRITTEN,
+        _NOW_OF,
+        _BEFORE_OF,
     ),
 ]

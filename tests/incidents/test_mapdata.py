@@ -23,10 +23,15 @@ from incidents.mapdata import (
     split_periods,
     timeline_json,
 )
-from incidents.models import Incident, Status
+from incidents.models import CivilianHarmReport, Incident, Status
 from incidents.precision import time_precision_for
 from incidents.taxonomy import EventType, sub_event_types_of
-from tests.factories import ActorFactory, IncidentActorFactory, IncidentFactory
+from tests.factories import (
+    ActorFactory,
+    HarmAssessmentFactory,
+    IncidentActorFactory,
+    IncidentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +58,12 @@ def incidents():
             fatalities_override=True,
             status=Status.PUBLISHED if n % 3 else Status.DRAFT,
             published_at="2024-01-01T00:00:00Z" if n % 3 else None,
+            civilian_targeting=n % 7 == 0,
         )
         if n % 5 == 0:
             IncidentActorFactory(incident=incident, actor=group)
+        if n % 4 == 1:
+            HarmAssessmentFactory(incident=incident)
         made.append(incident)
     return made
 
@@ -100,6 +108,8 @@ FILTERS = [
     {"country": "ML"},
     {"geo_precision": ["1", "2"]},
     {"event_type": ["violence_against_civilians"], "date_from": "2019-06-15"},
+    {"civilian_harm": "true"},
+    {"civilian_harm": "true", "date_from": "2020-03-17", "country": "ML"},
     # Filters the summary cannot answer: counted directly.
     {"actor": "test-group"},
     {"sub_event_type": ["armed_clash"], "date_from": "2020-01-01"},
@@ -176,12 +186,15 @@ def test_the_summary_stays_exact_as_incidents_change(incidents):
                              floor((ST_X(location) + 180) / l.size)::int AS cx,
                              floor((ST_Y(location) + 90) / l.size)::int AS cy, event_type,
                              status = 'published' AS pub, geo_precision, country_code,
+                             civilian_targeting OR COALESCE(killed_civilians_best, 0) > 0
+                             OR EXISTS (SELECT 1 FROM incidents_civilianharmreport h
+                                        WHERE h.incident_id = i.id) AS harm,
                              count(*)::int AS n, sum(COALESCE(fatalities_best, 0))::bigint AS f
-                      FROM incidents_incident, incidents_map_levels() l
-                      WHERE location IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+                      FROM incidents_incident i, incidents_map_levels() l
+                      WHERE location IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
                     ), summary AS (
                       SELECT level, period, cx, cy, event_type, published, geo_precision,
-                             country_code, n, fatalities
+                             country_code, civilian_harm, n, fatalities
                       FROM incidents_mapcell WHERE grain = %s AND level < 100
                     )
                     SELECT (SELECT count(*) FROM (TABLE truth EXCEPT TABLE summary) a)
@@ -209,6 +222,17 @@ def test_the_summary_stays_exact_as_incidents_change(incidents):
     Incident.objects.filter(pk__in=ids[60:70]).delete()
     Incident.objects.filter(pk__in=ids[70:72]).update(location=None, status=Status.DRAFT)
     IncidentFactory(location=Point(2.0, 13.5, srid=4326))
+    assert exact()
+    # Civilian harm: assessments added (to incidents with and without one), moved to another
+    # incident, removed; civilians targeted; civilians counted among the dead.
+    for incident in incidents[80:86]:
+        HarmAssessmentFactory(incident=incident)
+    moved = CivilianHarmReport.objects.filter(incident_id__in=ids[86:100]).first()
+    moved.incident_id = ids[100]
+    moved.save()
+    CivilianHarmReport.objects.filter(incident_id__in=ids[100:110]).exclude(pk=moved.pk).delete()
+    Incident.objects.filter(pk__in=ids[110:115]).update(civilian_targeting=True)
+    Incident.objects.filter(pk__in=ids[115:118]).update(killed_civilians_best=3)
     assert exact()
     with connection.cursor() as cursor:
         cursor.execute("SELECT incidents_mapcells_rebuild()")
@@ -274,3 +298,13 @@ def test_a_date_range_splits_into_whole_years_whole_months_and_edges():
     )
     whole = split_periods(date(2024, 1, 1), date(2024, 12, 31))
     assert (whole.years, whole.months) == ([date(2024, 1, 1)], [])
+
+
+def test_civilian_harm_is_read_from_the_summary():
+    """The "civilian harm only" filter, with dates, types, countries and precision, is answered
+    by the summary (the counts above show it equals the incidents)."""
+    from incidents.mapdata import _summary
+
+    question = {"civilian_harm": True, "date_from": date(2024, 1, 1), "country": "ML"}
+    assert _summary(question, False, 7).table == "incidents_mapcell"
+    assert _summary({**question, "fatalities_min": 5}, False, 7) is None
