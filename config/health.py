@@ -99,9 +99,23 @@ def public_view(report: dict) -> dict:
 @require_GET
 def healthz(request):
     report = system_health()
-    if not _is_staff(request):
+    if _is_staff(request):
+        report["ingest"] = ingest_detail()
+    else:
         report = public_view(report)
     return JsonResponse(report, status=503 if report["failing"] else 200)
+
+
+def ingest_detail() -> dict:
+    """Ingestion's worker state for staff: queue lengths, each source's last poll and error,
+    reports by status (incidents/ingest/tasks.py). A failure to read it is reported, not
+    raised: the health answer must not fail because of it."""
+    from incidents.ingest.tasks import worker_state
+
+    try:
+        return worker_state()
+    except Exception as exc:  # the database or Redis may be down: the checks say which
+        return {"error": _describe(exc)}
 
 
 def _is_staff(request) -> bool:

@@ -540,3 +540,7 @@ class OrganisationAPIKeyAdmin(APIKeyModelAdmin):
     list_filter = ("organisation", "scope", "revoked", "created")
     search_fields = ("name", "prefix", "organisation__name")
     list_select_related = ("organisation",)
+
+
+# Ingestion's sources and raw reports (incidents/ingest/admin.py registers them).
+from incidents.ingest import admin as ingest_admin  # noqa: E402, F401

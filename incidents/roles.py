@@ -43,6 +43,7 @@ _READ_MODELS = {
 _EDIT_MODELS = {
     "incidents": ["incident", "incidentactor", "source", "claim", "civilianharmreport", "victim"],
 }
+_INGEST_MODELS = {"incidents": ["ingestsource", "rawreport"]}
 _ADMIN_MODELS = {
     "incidents": ["adminarea", "place", "placename", "referencedataset", "acledevent", "ucdpevent"],
     "actors": ["actor", "actoralias", "actorrelation", "actorpresence"],
@@ -61,7 +62,11 @@ def _codenames(models: dict[str, list[str]], actions: list[str]) -> set[tuple[st
 def role_permissions() -> dict[str, set[tuple[str, str]]]:
     viewer = _codenames(_READ_MODELS, ["view"])
     editor = (
-        viewer | _codenames(_EDIT_MODELS, ["add", "change"]) | {("incidents", "view_personal_data")}
+        viewer
+        | _codenames(_EDIT_MODELS, ["add", "change"])
+        | {("incidents", "view_personal_data")}
+        # Ingestion's sources and raw reports (drafts' evidence): staff only.
+        | _codenames(_INGEST_MODELS, ["view"])
     )
     reviewer = editor | {("incidents", "publish_incident")}
     admin = (
@@ -90,6 +95,12 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
             ("axes", "delete_accessattempt"),
             ("axes", "view_accesslog"),
             ("axes", "view_accessfailurelog"),
+            # Ingestion: admins configure the sources and re-run failed reports; reports are
+            # evidence, never added or deleted by hand.
+            ("incidents", "add_ingestsource"),
+            ("incidents", "change_ingestsource"),
+            ("incidents", "delete_ingestsource"),
+            ("incidents", "change_rawreport"),
         }
     )
     return {VIEWER: viewer, EDITOR: editor, REVIEWER: reviewer, ADMIN: admin}

@@ -6,6 +6,7 @@ Programs only some tests need (Chromium, docker-compose, redis-server) go throug
 install, but fail under CI (the environment variable CI set, as in `CI=true bash .ci/run`), so a
 CI run never passes by skipping them."""
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -91,6 +92,7 @@ def celery_worker_name() -> str:
 def celery_worker(django_db_setup, django_db_blocker):
     """A real `celery worker` process on the test queue, against the test database and Redis."""
     from config.celery import app
+    from incidents.ingest.tasks import ingest_queues
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     name = celery_worker_name()
@@ -114,7 +116,7 @@ def celery_worker(django_db_setup, django_db_blocker):
             "config",
             "worker",
             "-Q",
-            queue,
+            ",".join([queue, *ingest_queues()]),
             "-n",
             name,
             "--concurrency=1",
@@ -173,6 +175,18 @@ def require_tool(tool: str, install_hint: str, what: str | None = None) -> str:
     if running_in_ci():
         pytest.fail(f"{message} (CI is set: the tests that need it fail, not skip)", pytrace=False)
     pytest.skip(f"{message} (scripts/test installs it where it can)")
+
+
+def require_module(module: str, package: str) -> None:
+    """A Python library some tests need (declared by the project, e.g. feedparser): like
+    require_tool, those tests skip on a developer's machine where it is not installed and fail
+    under CI."""
+    if importlib.util.find_spec(module) is not None:
+        return
+    message = f"the Python package {package} is missing: pip install {package}"
+    if running_in_ci():
+        pytest.fail(f"{message} (CI is set: the tests that need it fail, not skip)", pytrace=False)
+    pytest.skip(message)
 
 
 CHROMIUM_INSTALL_HINT = "install Debian's chromium package (apt-get install chromium)"

@@ -328,3 +328,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 # references (gis.W001). The project never hands spatial-reference text from users or files to
 # GDAL: loaders drop GeoJSON "crs" members and every geometry is parsed as SRID 4326.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Ingestion (incidents/ingest/, docs/ingestion.md). Each kind of work has its own Celery queue
+# (feeds, extraction, imports), so a burst of one cannot starve another; a worker consumes
+# them all unless it is started with -Q for some. INGEST_QUEUE_PREFIX names them apart (tests).
+INGEST_QUEUE_PREFIX = env_str("INGEST_QUEUE_PREFIX", "")
+CELERY_TASK_ROUTES = ("incidents.ingest.tasks.route",)
+INGEST_MAX_RETRIES = env_int("INGEST_MAX_RETRIES", 5)
+INGEST_RETRY_BACKOFF_SECONDS = env_int("INGEST_RETRY_BACKOFF_SECONDS", 30)
+INGEST_HTTP_TIMEOUT = env_int("INGEST_HTTP_TIMEOUT", 20)
+INGEST_USER_AGENT = env_str("INGEST_USER_AGENT", "SahelIncidentMonitor/1.0 (feed reader)")

@@ -34,3 +34,7 @@ CELERY_TASK_DEFAULT_QUEUE = f"tests-{CHECKOUT_ID}"
 CACHES["default"]["LOCATION"] = REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = f"sahel-tests-{CHECKOUT_ID}"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+# This run's own ingestion queues, and retries quick enough for a test to watch them.
+INGEST_QUEUE_PREFIX = f"{CELERY_TASK_DEFAULT_QUEUE}-"
+INGEST_MAX_RETRIES = 2
+INGEST_RETRY_BACKOFF_SECONDS = 1

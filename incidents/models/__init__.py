@@ -99,3 +99,13 @@ __all__ = [
     "Victim",
     "VictimStatus",
 ]
+
+# Ingestion's sources and raw reports (incidents/ingest/models.py) belong to this app too.
+from incidents.ingest.models import (
+    IngestSource,
+    IngestSourceKind,
+    RawReport,
+    ReportStatus,
+)
+
+__all__ += ["IngestSource", "IngestSourceKind", "RawReport", "ReportStatus"]

@@ -219,6 +219,9 @@ ADMIN_MODELS = {
     "axes.accessattempt": rights(view=ADMIN_ONLY, add=NOBODY, change=NOBODY, delete=ADMIN_ONLY),
     "axes.accesslog": rights(view=ADMIN_ONLY, add=NOBODY, change=NOBODY, delete=NOBODY),
     "axes.accessfailurelog": rights(view=ADMIN_ONLY, add=NOBODY, change=NOBODY, delete=NOBODY),
+    # Ingestion: sources configured by admins; raw reports are evidence (re-run by admins).
+    "incidents.ingestsource": ADMIN_MANAGED,
+    "incidents.rawreport": rights(view=EDITING, add=NOBODY, change=ADMIN_ONLY, delete=NOBODY),
 }
 
 

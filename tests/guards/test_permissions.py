@@ -35,6 +35,7 @@ def make_site_objects() -> tuple[dict, dict]:
     ACLED and a UCDP import, a retracted incident, accounts, a partner organisation and its key.
     Returns (users, samples): users[PARTNER] is the partner's API key; samples holds every value
     the table's parameters name (access_table.SAMPLES, admin_object)."""
+    from incidents.ingest.pipeline import text_ingest
     from incidents.interchange.acled import acled_row_import
     from incidents.interchange.ucdp import ucdp_row_import
     from incidents.models import Incident, Origin
@@ -49,6 +50,8 @@ def make_site_objects() -> tuple[dict, dict]:
     published, retracted = Incident.objects.filter(origin=Origin.DEMO).order_by("pk")[:2]
     incident_retract(retracted.pk, user=users[table.REVIEWER], reason="Duplicate of another.")
     _, users[table.PARTNER] = api_key_create("Guard partner")
+    # A pasted report: an ingestion source and a raw report (incidents/ingest/).
+    text_ingest("Guard report: nothing happened.")
     # A failed and a successful sign-in: the throttle's attempt, failure and access records.
     sign_in = Client()
     sign_in.post("/accounts/login/", {"username": "never-signs-in", "password": "wrong"})

@@ -1,0 +1,178 @@
+"""Admin of ingestion: sources (configured by admins, with their polling state as columns and the
+queue lengths above the list) and raw reports (read only: they are evidence), with actions to
+poll a source now and to re-run failed or dead reports."""
+
+import json
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from incidents.ingest import tasks
+from incidents.ingest.models import POLLED_KINDS, IngestSource, RawReport, ReportStatus
+
+
+@admin.register(IngestSource)
+class IngestSourceAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "kind",
+        "enabled",
+        "poll_interval_minutes",
+        "last_polled_at",
+        "last_success_at",
+        "consecutive_failures",
+        "short_error",
+        "given_up",
+    )
+    list_filter = ("kind", "enabled")
+    search_fields = ("name", "url", "publisher")
+    actions = ["poll_now"]
+    fields = (
+        "name",
+        "kind",
+        "url",
+        "publisher",
+        "source_kind",
+        "reliability",
+        "poll_interval_minutes",
+        "enabled",
+        "last_polled_at",
+        "last_success_at",
+        "consecutive_failures",
+        "last_error",
+        "dead_since",
+        "etag",
+        "last_modified",
+    )
+    readonly_fields = (
+        "last_polled_at",
+        "last_success_at",
+        "consecutive_failures",
+        "last_error",
+        "dead_since",
+        "etag",
+        "last_modified",
+    )
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: IngestSource) -> str:
+        return obj.last_error[:120]
+
+    @admin.display(description=_("given up"), boolean=True)
+    def given_up(self, obj: IngestSource) -> bool:
+        return obj.dead_since is not None
+
+    @admin.action(description=_("Poll the selected feeds now"), permissions=["change"])
+    def poll_now(self, request, queryset):
+        count = tasks.sources_poll_now(
+            list(queryset.filter(kind__in=POLLED_KINDS).values_list("pk", flat=True))
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d feed will be polled.", "%(count)d feeds will be polled.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            lengths = tasks.queue_lengths()
+        except Exception:  # Redis down: the list still shows
+            lengths = {}
+        if lengths:
+            waiting = ", ".join(f"{kind} {'?' if n is None else n}" for kind, n in lengths.items())
+            messages.info(request, _("Waiting in the queues: %(queues)s") % {"queues": waiting})
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(RawReport)
+class RawReportAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "source",
+        "status",
+        "attempts",
+        "fetched_at",
+        "incident",
+        "short_error",
+    )
+    list_filter = ("status", "source")
+    search_fields = ("title", "url", "content_sha256")
+    list_select_related = ("source", "incident")
+    actions = ["rerun"]
+    fields = (
+        "source",
+        "title",
+        "url",
+        "normalised_url",
+        "published_at",
+        "fetched_at",
+        "content_type",
+        "content_sha256",
+        "content_size",
+        "language",
+        "status",
+        "attempts",
+        "last_error",
+        "incident",
+        "source_record",
+        "text",
+        "extraction_json",
+        "geocoding_json",
+        "match_json",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # evidence is kept
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: RawReport) -> str:
+        return obj.last_error[:120]
+
+    @admin.display(description=_("size in bytes"))
+    def content_size(self, obj: RawReport) -> int:
+        return len(obj.content or b"")
+
+    @admin.display(description=_("extraction"))
+    def extraction_json(self, obj: RawReport) -> str:
+        return _pretty(obj.extraction)
+
+    @admin.display(description=_("geocoding"))
+    def geocoding_json(self, obj: RawReport) -> str:
+        return _pretty(obj.geocoding)
+
+    @admin.display(description=_("match decision"))
+    def match_json(self, obj: RawReport) -> str:
+        return _pretty(obj.match)
+
+    @admin.action(
+        description=_("Re-run the selected failed or dead reports"), permissions=["change"]
+    )
+    def rerun(self, request, queryset):
+        ids = tasks.reports_rerun(
+            queryset.filter(status__in=[ReportStatus.FAILED, ReportStatus.DEAD]).values_list(
+                "pk", flat=True
+            )
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d report will be processed again.",
+                "%(count)d reports will be processed again.",
+                len(ids),
+            )
+            % {"count": len(ids)},
+            messages.SUCCESS,
+        )
+
+
+def _pretty(value) -> str:
+    if value is None:
+        return "-"
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
