@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0019_actor_summary_deferred'),
+        ('incidents', '0020_map_summary_civilian_harm'),
         ('pghistory', '0007_auto_20250421_0444'),
     ]
 
