@@ -63,6 +63,9 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
     editor = (
         viewer | _codenames(_EDIT_MODELS, ["add", "change"]) | {("incidents", "view_personal_data")}
     )
+    # The workflow log (review comments, retractions, merges and splits): read by those who
+    # edit; the services write it, no one by hand.
+    editor |= _codenames({"incidents": ["reviewcomment"]}, ["view"])
     reviewer = editor | {("incidents", "publish_incident")}
     admin = (
         reviewer
