@@ -31,6 +31,7 @@ from incidents.models import (
     Place,
     PlaceName,
     ReferenceDataset,
+    ReviewComment,
     Source,
     UcdpEvent,
     Victim,
@@ -505,6 +506,17 @@ class IncidentTombstoneAdmin(DerivedDataAdmin):
     list_display = ("incident_id", "reason", "deleted_at", "merged_into")
     list_filter = ("reason",)
     search_fields = ("=incident_id",)
+
+
+@admin.register(ReviewComment)
+class ReviewCommentAdmin(admin.ModelAdmin):
+    """The workflow log (send-backs, retractions, merges and splits), written by the services:
+    read here; no role is given the right to write it by hand."""
+
+    list_display = ("incident", "kind", "author", "created_at", "undone_at")
+    list_filter = ("kind",)
+    search_fields = ("=incident__id", "text")
+    raw_id_fields = ("incident", "author", "undone_by")
 
 
 # Partner keys belong to an organisation (OrganisationAPIKey); the package's own key model is

@@ -68,6 +68,9 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
         # Ingestion's sources and raw reports (drafts' evidence): staff only.
         | _codenames(_INGEST_MODELS, ["view"])
     )
+    # The workflow log (review comments, retractions, merges and splits): read by those who
+    # edit; the services write it, no one by hand.
+    editor |= _codenames({"incidents": ["reviewcomment"]}, ["view"])
     reviewer = editor | {("incidents", "publish_incident")}
     admin = (
         reviewer

@@ -1,21 +1,17 @@
 """Selectors: the functions that read incidents. Querysets are shaped here, once."""
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 
-from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from pghistory.models import Events
 
 from actors.models import ACLED_INTER_BY_KIND, Actor, ActorKind, ActorRelation
+from incidents import history
 from incidents.geo.countries import COUNTRIES, SAHEL_COUNTRIES
 from incidents.geo.models import AdminArea
 from incidents.models import (
@@ -186,143 +182,27 @@ def filter_options() -> dict:
     }
 
 
-# Fields a history entry does not show: bookkeeping, and what the database derives.
-HISTORY_HIDDEN = {
-    "id",
-    "created_at",
-    "updated_at",
-    "created_by_id",
-    "updated_by_id",
-    "search",
-    "country_code",
-    "admin1_id",
-    "admin2_id",
-    "incident_id",
-    "report_id",
-}
-PERSONAL_FIELDS = {"name", "notes", "injury", "informant"}
+def incident_history(incident: Incident, *, personal: bool) -> list[history.Change]:
+    """The incident's history as its page shows it (incidents/history.py)."""
+    return history.incident_history(incident, personal=personal)
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    when: datetime
-    who: str
-    what: str
-    action: str  # insert, update or delete
-    action_label: str
-    changes: list[tuple[str, object, object]]
+# --- Confidential sources: editors see them; viewers and partners see a label and the grade --
 
 
-HISTORY_ACTIONS = {"insert": _("created"), "update": _("changed"), "delete": _("deleted")}
+def sees_confidential_sources(user) -> bool:
+    """Editors, reviewers and admins (those who change sources) see confidential sources."""
+    return bool(user.is_authenticated and user.has_perm("incidents.change_source"))
 
 
-def incident_history(incident: Incident, *, personal: bool) -> list[HistoryEntry]:
-    """Every recorded change to an incident and to what hangs on it (participants, claims,
-    civilian-harm assessments and their victims, ACLED and UCDP records), oldest first: who made
-    it (the user, or the command or task), what it changed from what to what. Victims' names,
-    notes and injuries and informants show only with `personal`."""
-    reports = CivilianHarmReport.objects.filter(incident=incident)
-    events = list(Events.objects.references(incident))
-    if reports.exists():
-        events += list(Events.objects.references(reports).filter(pgh_model="incidents.VictimEvent"))
-    events.sort(key=lambda e: (e.pgh_created_at, e.pgh_id))
-    user_ids = {(e.pgh_context or {}).get("user") for e in events} - {None}
-    users = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
-    models = {e.pgh_obj_model: apps.get_model(e.pgh_obj_model) for e in events}
-    actor_ids = {
-        value
-        for e in events
-        for name, value in e.pgh_data.items()
-        if value is not None and _related_model(models[e.pgh_obj_model], name) is Actor
-    }
-    actors = dict(Actor.objects.filter(pk__in=actor_ids).values_list("pk", "name"))
-    previous: dict[tuple, dict] = {}
-    entries = []
-    for event in events:
-        model = models[event.pgh_obj_model]
-        key = (event.pgh_obj_model, event.pgh_obj_id)
-        data, before = event.pgh_data, previous.get(key, {})
-        previous[key] = data
-        changes = []
-        if event.pgh_label != "delete":
-            for name, value in data.items():
-                if name in HISTORY_HIDDEN:
-                    continue
-                changed = (
-                    before.get(name) != value
-                    if event.pgh_label == "update"
-                    else (value not in (None, "", [], {}, False))
-                )
-                if changed:
-                    changes.append(
-                        (
-                            _field_label(model, name),
-                            _shown(model, name, before.get(name), actors, personal),
-                            _shown(model, name, value, actors, personal),
-                        )
-                    )
-            if event.pgh_label == "update" and not changes:
-                continue  # only derived or bookkeeping fields changed
-        context = event.pgh_context or {}
-        who = (
-            users.get(context.get("user"))
-            or context.get("command")
-            or context.get("task")
-            or context.get("service")
-            or "?"
-        )
-        entries.append(
-            HistoryEntry(
-                when=event.pgh_created_at,
-                who=str(who),
-                what=f"{model._meta.verbose_name} #{event.pgh_obj_id}",
-                action=event.pgh_label,
-                action_label=str(HISTORY_ACTIONS.get(event.pgh_label, event.pgh_label)),
-                changes=changes,
-            )
-        )
-    return entries
+CONFIDENTIAL_SOURCE = _("confidential source")
 
 
-def _field(model, name: str):
-    try:
-        return model._meta.get_field(name)
-    except FieldDoesNotExist:
-        try:
-            return model._meta.get_field(name.removesuffix("_id"))
-        except FieldDoesNotExist:
-            return None
-
-
-def _related_model(model, name: str):
-    field = _field(model, name)
-    return field.related_model if field is not None and field.is_relation else None
-
-
-def _field_label(model, name: str) -> str:
-    field = _field(model, name)
-    return str(field.verbose_name) if field is not None else name
-
-
-def _shown(model, name: str, value, actors: dict, personal: bool):
-    """A recorded value as a reader understands it: choices by their label, actors by name,
-    personal data masked unless `personal`."""
-    if value in (None, "", [], {}):
-        return "—"
-    if name in PERSONAL_FIELDS and not personal:
-        return "•••"
-    field = _field(model, name)
-    if field is None:
-        return value
-    if field.is_relation and field.related_model is Actor:
-        return actors.get(value, value)
-    base = getattr(field, "base_field", None)  # an array of choices
-    if base is not None and base.choices and isinstance(value, list):
-        labels = dict(base.flatchoices)
-        return ", ".join(str(labels.get(v, v)) for v in value)
-    if field.choices:
-        return dict(field.flatchoices).get(value, value)
-    return value
+def source_label(source: Source, *, confidential_visible: bool) -> str:
+    """The publisher, or "confidential source" for whoever may not see it."""
+    if source.confidential and not confidential_visible:
+        return str(CONFIDENTIAL_SOURCE)
+    return source.publisher
 
 
 def incidents_for_api(*, published_only: bool) -> QuerySet[Incident]:
@@ -504,18 +384,25 @@ SOURCE_FIELDS = (
 
 
 def sources_for_api(
-    incidents: QuerySet[Incident], *, personal: bool, after_id: int, limit: int
+    incidents: QuerySet[Incident],
+    *,
+    personal: bool,
+    after_id: int,
+    limit: int,
+    confidential: bool | None = None,
 ) -> list[dict]:
     """Sources cited by the claims on `incidents` (the caller's), by id after `after_id`, with
     the ids of those incidents. The witness or informant only with `personal`; editors' notes
-    never. (The model has no confidential flag for sources yet.)"""
+    never. A confidential source shows as "confidential source" with its grade only (no title,
+    URL) unless `confidential` (by default: as `personal`, the same roles: editors and up)."""
+    confidential = personal if confidential is None else confidential
     fields = (*SOURCE_FIELDS, "informant") if personal else SOURCE_FIELDS
     visible = incidents.order_by().values("id")
     sources = (
         Source.objects.filter(claims__incident__in=visible, pk__gt=after_id)
         .distinct()
         .order_by("pk")
-        .values(*fields)[:limit]
+        .values(*fields, "confidential")[:limit]
     )
     rows = list(sources)
     cited: dict[int, list[int]] = defaultdict(list)
@@ -527,6 +414,17 @@ def sources_for_api(
         cited[source_id].append(incident_id)
     for row in rows:
         row["incidents"] = cited[row["id"]]
+        if row.pop("confidential") and not confidential:
+            row.update(
+                publisher=str(CONFIDENTIAL_SOURCE),
+                kind="",
+                title="",
+                url="",
+                language="",
+                published_on=None,
+                published_on_precision="",
+            )
+            row.pop("informant", None)
     return rows
 
 

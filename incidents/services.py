@@ -1,11 +1,14 @@
 """Services: the functions that write. Views, API views, commands and Celery tasks call these
 rather than writing models themselves, so each rule has one home (see STYLE.md)."""
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import TypeVar
 
+import pghistory
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,10 +28,13 @@ from incidents.models import (
     ActorSummaryState,
     CivilianHarmReport,
     Claim,
+    CommentKind,
     Incident,
+    IncidentActor,
     KeyScope,
     Organisation,
     OrganisationAPIKey,
+    ReviewComment,
     Source,
     Status,
 )
@@ -169,18 +175,25 @@ def actor_summary_refresh(*, log: Log = lambda _: None) -> bool:
 def record_save(obj: Attributed, *, user: User | None, fields: list[str] | None = None) -> None:
     """Validates and saves an attributed record (Incident, Source, Claim, CivilianHarmReport),
     setting who created it (on creation) and who changed it last: the one place where attribution
-    is set, so that the forms, the admin, the API, commands and workers all record it. With
-    `fields`, only those (and the attribution) are written."""
+    is set, so that the forms, the admin, the API, commands and workers all record it (in the
+    history too: the user joins the pghistory context). With `fields`, only those (and the
+    attribution) are written. An incident's `version` goes up by one on every save after its
+    creation (optimistic locking: incident_update)."""
     user_id = user.pk if user is not None and user.is_authenticated else None
     creating = obj.pk is None
     if creating and obj.created_by_id is None:
         obj.created_by_id = user_id
     obj.updated_by_id = user_id
     obj.full_clean()
-    if creating or fields is None:
-        obj.save()
-    else:
-        obj.save(update_fields=[*fields, "updated_by"])
+    versioned = isinstance(obj, Incident) and not creating
+    if versioned:
+        obj.version += 1
+    with pghistory.context(user=user_id) if user_id else contextlib.nullcontext():
+        if creating or fields is None:
+            obj.save()
+        else:
+            extra = ["updated_by", *(["version"] if versioned else [])]
+            obj.save(update_fields=[*dict.fromkeys([*fields, *extra])])
 
 
 def _locked(model: type[M], pk: int) -> M:
@@ -202,13 +215,46 @@ def incident_create(*, user: User | None, **fields) -> Incident:
     return incident
 
 
+class ConcurrentEditError(Exception):
+    """Someone saved the incident after the editor read it: their save is refused (nothing is
+    written), and `current` is the incident as saved now, so a form can show both versions."""
+
+    def __init__(self, current: Incident, expected_version: int):
+        self.current = current
+        self.current_version = current.version
+        self.expected_version = expected_version
+        super().__init__(
+            _(
+                "Someone else saved this incident after you opened it (version %(current)s, you "
+                "edited version %(expected)s). Compare both versions before saving again."
+            )
+            % {"current": current.version, "expected": expected_version}
+        )
+
+
+def incident_lock(incident_id: int, *, expected_version: int | None = None) -> Incident:
+    """The incident, locked for the rest of the transaction; ConcurrentEditError when it is no
+    longer at `expected_version` (a form saving inline rows calls this first, in the same
+    transaction as its writes)."""
+    incident = _locked(Incident, incident_id)
+    if expected_version is not None and incident.version != expected_version:
+        raise ConcurrentEditError(incident, expected_version)
+    return incident
+
+
 @transaction.atomic
-def incident_update(incident_id: int, *, user: User | None, **fields) -> Incident:
+def incident_update(
+    incident_id: int, *, user: User | None, expected_version: int | None = None, **fields
+) -> Incident:
     """Changes the given fields of an incident (locked while it changes); writes nothing when
-    nothing differs. The status changes only through the workflow services."""
+    nothing differs. The status changes only through the workflow services, a merge only through
+    incident_merge. With `expected_version` (the version the editor's form read), a save over a
+    newer version is refused with ConcurrentEditError and nothing is written."""
     if "status" in fields:
         raise WorkflowError(_("Change the status through the workflow (submit, publish, retract)."))
-    incident = _locked(Incident, incident_id)
+    if {"version", "merged_into", "merged_into_id"} & fields.keys():
+        raise WorkflowError(_("The version and the merge are kept by the services."))
+    incident = incident_lock(incident_id, expected_version=expected_version)
     changed = _assign(incident, fields)
     if changed:
         record_save(incident, user=user, fields=changed)
@@ -295,6 +341,9 @@ def incident_publish(incident_id: int, *, user: User) -> Incident:
         _("Only incidents in review can be published (this one is %(status)s).")
         % {"status": incident.get_status_display()},
     )
+    # Four eyes on authorship (also a CHECK). A reviewer who corrected the entry during review
+    # may still publish it: the correction is attributed and in the history, and the author's
+    # work has had a second reader (docs/workflow.md).
     _require(incident.created_by_id != user.pk, _("A reviewer cannot publish their own entry."))
     incident.status = Status.PUBLISHED
     incident.published_by = user
@@ -313,7 +362,292 @@ def incident_retract(incident_id: int, *, user: User, reason: str) -> Incident:
     incident.status = Status.RETRACTED
     incident.retraction_reason = reason.strip()
     record_save(incident, user=user, fields=["status", "retraction_reason"])
+    _log(incident, user, CommentKind.RETRACTION, incident.retraction_reason, {})
     return incident
+
+
+@transaction.atomic
+def incident_send_back(incident_id: int, *, user: User, comment: str) -> ReviewComment:
+    """in review -> draft, by a reviewer, with a comment that says what to change (kept with the
+    incident: ReviewComment)."""
+    _require(user.has_perm("incidents.publish_incident"), _("Only reviewers may send back."))
+    incident = _locked(Incident, incident_id)
+    _require(
+        incident.status == Status.IN_REVIEW,
+        _("Only incidents in review can be sent back (this one is %(status)s).")
+        % {"status": incident.get_status_display()},
+    )
+    _require(bool(comment and comment.strip()), _("Say what the editor should change."))
+    incident.status = Status.DRAFT
+    record_save(incident, user=user, fields=["status"])
+    return _log(incident, user, CommentKind.SEND_BACK, comment.strip(), {})
+
+
+def harm_warnings(incident: Incident) -> list[str]:
+    """Civilian-harm assessments that count more dead than the incident's high estimate (its
+    best when no high is given): a warning for the form to show, not an error (the assessment
+    may rest on a source the claims do not have yet)."""
+    ceiling = incident.fatalities_high
+    if ceiling is None:
+        ceiling = incident.fatalities_best
+    if ceiling is None:
+        return []
+    warnings = []
+    for assessment in incident.harm_assessments.order_by("id"):
+        killed = max(
+            (n for n in (assessment.killed_max, assessment.total("killed")) if n is not None),
+            default=None,
+        )
+        if killed is not None and killed > ceiling:
+            warnings.append(
+                _(
+                    "Civilian-harm assessment #%(id)s counts %(killed)s killed, more than the "
+                    "incident's high estimate of %(high)s dead: check the claims or the "
+                    "assessment."
+                )
+                % {"id": assessment.pk, "killed": killed, "high": ceiling}
+            )
+    return warnings
+
+
+# --- Merge and split: kept in history, undone by an admin ------------------------------------
+
+
+def _is_admin(user: User) -> bool:
+    return user.has_perm("incidents.delete_incident")
+
+
+def _move(rows: list[models.Model], incident: Incident, *, user: User) -> tuple[list, list]:
+    """Moves rows (claims, participants, assessments) to `incident`, each validated; a row the
+    target cannot take (its source already has a claim there, the same actor in the same role,
+    a second actor 1) stays where it is. Returns the ids moved and those kept."""
+    moved, kept = [], []
+    for row in rows:
+        previous = row.incident_id
+        row.incident = incident
+        try:
+            if isinstance(row, Attributed):
+                record_save(row, user=user, fields=["incident"])
+            else:
+                row.full_clean()
+                row.save(update_fields=["incident"])
+            moved.append(row.pk)
+        except ValidationError:
+            row.incident_id = previous
+            kept.append(row.pk)
+    return moved, kept
+
+
+def _rows_of(incident: Incident, moved: dict | None = None) -> dict[str, list]:
+    """The incident's claims, participants and assessments (only those `moved` names)."""
+    found = {
+        "claims": list(Claim.objects.filter(incident=incident).order_by("id")),
+        "participants": list(IncidentActor.objects.filter(incident=incident).order_by("id")),
+        "harm": list(CivilianHarmReport.objects.filter(incident=incident).order_by("id")),
+    }
+    if moved is not None:
+        found = {k: [r for r in rows if r.pk in set(moved.get(k, ()))] for k, rows in found.items()}
+    return found
+
+
+def _locked_pair(first_id: int, second_id: int) -> tuple[Incident, Incident]:
+    locked = {
+        i.pk: i
+        for i in Incident.objects.select_for_update()
+        .filter(pk__in=[first_id, second_id])
+        .order_by("pk")
+    }
+    if first_id not in locked or second_id not in locked:
+        raise Incident.DoesNotExist
+    return locked[first_id], locked[second_id]
+
+
+@transaction.atomic
+def incident_merge(survivor_id: int, merged_id: int, *, user: User) -> ReviewComment:
+    """Two records of the same event become one, by a reviewer: the merged incident's claims
+    (and with them its sources), participants and civilian-harm assessments move to the
+    survivor, and it is retracted pointing at the survivor (`merged_into`), so the deletions
+    feed says merged id -> surviving id. What the survivor already has (a claim of the same
+    source, the same actor in the same role, a second actor 1) stays on the merged record,
+    listed in the log entry's `details["kept"]`. Recorded (a ReviewComment of kind merge on the
+    survivor, and the history)."""
+    _require(user.has_perm("incidents.publish_incident"), _("Only reviewers may merge."))
+    _require(survivor_id != merged_id, _("An incident cannot be merged into itself."))
+    survivor, merged = _locked_pair(survivor_id, merged_id)
+    for incident in (survivor, merged):
+        _require(
+            incident.status != Status.RETRACTED,
+            _("Incident #%(id)s is retracted: it cannot take part in a merge.")
+            % {"id": incident.pk},
+        )
+    _require(
+        merged.location is not None and bool(merged.sub_event_type),
+        _(
+            "Set the location and sub-event type of #%(id)s before merging it (it is kept, "
+            "retracted)."
+        )
+        % {"id": merged.pk},
+    )
+    with pghistory.context(user=user.pk, operation="merge"):
+        moved: dict = {
+            "status": merged.status,
+            "retraction_reason": merged.retraction_reason,
+            "kept": {},
+        }
+        for kind, rows in _rows_of(merged).items():
+            moved[kind], moved["kept"][kind] = _move(rows, survivor, user=user)
+        merged.status = Status.RETRACTED
+        merged.retraction_reason = _("Merged into #%(id)s.") % {"id": survivor.pk}
+        merged.merged_into = survivor
+        record_save(merged, user=user, fields=["status", "retraction_reason", "merged_into"])
+        record_save(survivor, user=user, fields=[])
+        operation = _log(
+            survivor,
+            user,
+            CommentKind.MERGE,
+            _("Incident #%(merged)s merged into #%(survivor)s.")
+            % {"merged": merged.pk, "survivor": survivor.pk},
+            {"other": merged.pk, **moved},
+        )
+    return operation
+
+
+def _log(incident: Incident, user: User, kind: str, text: str, details: dict) -> ReviewComment:
+    entry = ReviewComment(incident=incident, author=user, kind=kind, text=text, details=details)
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+def _operation_to_undo(operation_id: int, kind: str, user: User) -> ReviewComment:
+    _require(_is_admin(user), _("Only an admin may undo a merge or a split."))
+    operation = ReviewComment.objects.select_for_update().get(pk=operation_id, kind=kind)
+    _require(operation.undone_at is None, _("This was undone already."))
+    return operation
+
+
+def _move_back(rows: dict[str, list], incident: Incident, *, user: User) -> None:
+    for kind, found in rows.items():
+        _moved, kept = _move(found, incident, user=user)
+        _require(
+            not kept,
+            _("Some %(kind)s cannot go back to #%(id)s (it has the same now): %(rows)s.")
+            % {"kind": kind, "id": incident.pk, "rows": ", ".join(f"#{pk}" for pk in kept)},
+        )
+
+
+@transaction.atomic
+def incident_merge_undo(operation_id: int, *, user: User) -> ReviewComment:
+    """Undoes a merge, by an admin: what moved goes back to the merged incident (what the
+    survivor got since stays), which returns to the status it had, and leaves the deletions
+    feed if it is published again. Recorded (the operation's undone_by/at, history)."""
+    operation = _operation_to_undo(operation_id, CommentKind.MERGE, user)
+    survivor, merged = _locked_pair(operation.incident_id, operation.other_id)
+    with pghistory.context(user=user.pk, operation="merge_undo"):
+        _move_back(_rows_of(survivor, operation.details), merged, user=user)
+        merged.status = operation.details["status"]
+        merged.retraction_reason = operation.details["retraction_reason"]
+        merged.merged_into = None
+        record_save(merged, user=user, fields=["status", "retraction_reason", "merged_into"])
+        record_save(survivor, user=user, fields=[])
+        operation.undone_by = user
+        operation.undone_at = timezone.now()
+        operation.save(update_fields=["undone_by", "undone_at"])
+    return operation
+
+
+# What a split's new incident takes from the original (the rest is its own: a new draft).
+SPLIT_COPIED = (
+    "title",
+    "date_start",
+    "date_end",
+    "time_precision",
+    "ucdp_date_prec",
+    "location",
+    "location_name",
+    "geo_precision",
+    "ucdp_where_prec",
+    "place_id",
+    "country_code",
+    "event_type",
+    "sub_event_type",
+    "civilian_targeting",
+    "ucdp_violence_type",
+    "narrative",
+    "tags",
+)
+
+
+@transaction.atomic
+def incident_split(
+    incident_id: int,
+    *,
+    user: User,
+    claim_ids: list[int] = (),
+    participant_ids: list[int] = (),
+    harm_ids: list[int] = (),
+    **fields,
+) -> Incident:
+    """One record that is really two events becomes two, by a reviewer: a new draft (a copy of
+    the incident's coding, changed by `fields`) takes the chosen claims (with their sources),
+    participants and assessments. Recorded (a ReviewComment of kind split on the original, and
+    the history); undone by an admin."""
+    _require(user.has_perm("incidents.publish_incident"), _("Only reviewers may split."))
+    original = _locked(Incident, incident_id)
+    _require(original.status != Status.RETRACTED, _("A retracted incident cannot be split."))
+    chosen = {"claims": set(claim_ids), "participants": set(participant_ids), "harm": set(harm_ids)}
+    _require(any(chosen.values()), _("Choose the claims or participants the new incident takes."))
+    rows = _rows_of(original, {k: list(v) for k, v in chosen.items()})
+    unknown = sum(len(v) for v in chosen.values()) - sum(len(v) for v in rows.values())
+    _require(unknown == 0, _("Choose only claims, participants and assessments of this incident."))
+    with pghistory.context(user=user.pk, operation="split"):
+        values = {name: getattr(original, name) for name in SPLIT_COPIED}
+        values["title"] = _("%(title)s (split)") % {"title": original.title}
+        values["tags"] = list(values["tags"])
+        values.update(fields)
+        new = Incident(**values, status=Status.DRAFT)
+        record_save(new, user=user)
+        moved = {}
+        for kind, found in rows.items():
+            moved[kind], kept = _move(found, new, user=user)
+            _require(not kept, _("Some of the chosen rows cannot move to the new incident."))
+        record_save(original, user=user, fields=[])
+        _log(
+            original,
+            user,
+            CommentKind.SPLIT,
+            _("Incident #%(new)s split off #%(original)s.")
+            % {"new": new.pk, "original": original.pk},
+            {"other": new.pk, **moved},
+        )
+    return new
+
+
+@transaction.atomic
+def incident_split_undo(operation_id: int, *, user: User) -> ReviewComment:
+    """Undoes a split, by an admin: the rows that moved go back, and the new incident, left
+    empty, is deleted (its history stays; if it was published, the deletions feed says so).
+    Refused when the new incident got claims, participants or assessments of its own since."""
+    operation = _operation_to_undo(operation_id, CommentKind.SPLIT, user)
+    original, new = _locked_pair(operation.incident_id, operation.other_id)
+    with pghistory.context(user=user.pk, operation="split_undo"):
+        _move_back(_rows_of(new, operation.details), original, user=user)
+        left = _rows_of(new)
+        _require(
+            not any(left.values()),
+            _(
+                "Incident #%(id)s has claims, participants or assessments of its own since the "
+                "split: move them first."
+            )
+            % {"id": new.pk},
+        )
+        operation.undone_by = user
+        operation.undone_at = timezone.now()
+        operation.save(update_fields=["undone_by", "undone_at"])
+        ReviewComment.objects.filter(incident=new).delete()
+        new.delete()
+        record_save(original, user=user, fields=[])
+    return operation
 
 
 # --- Partner API keys ------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents import views
+from incidents import editing, views
 
 app_name = "incidents"
 urlpatterns = [
@@ -16,4 +16,16 @@ urlpatterns = [
     path("incidents/", views.incident_list, name="list"),
     path("incidents/<int:pk>/", views.incident_detail, name="detail"),
     path("about/", views.about, name="about"),
+]
+
+# The editors' pages (incidents/editing.py): the incident form, the possible duplicates it shows
+# while an editor works, and the workflow steps of the incident page.
+urlpatterns += [
+    path("incidents/new/", editing.incident_new, name="new"),
+    path("incidents/<int:pk>/edit/", editing.incident_edit, name="edit"),
+    path("incidents/duplicates.json", editing.duplicates_json, name="duplicates"),
+    path("incidents/<int:pk>/submit/", editing.incident_submit, name="submit"),
+    path("incidents/<int:pk>/publish/", editing.incident_publish, name="publish"),
+    path("incidents/<int:pk>/send-back/", editing.incident_send_back, name="send-back"),
+    path("incidents/<int:pk>/retract/", editing.incident_retract, name="retract"),
 ]

@@ -34,7 +34,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, ExtractYear
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -394,9 +394,20 @@ def acled_queryset(queryset: QuerySet, *, coarse: bool) -> QuerySet:
     return queryset
 
 
-def event_row(incident, *, inter_num: bool, coarse: bool) -> dict:
-    """The incident's ACLED row as this API gives it (see the module's docstring)."""
+def event_row(incident, *, inter_num: bool, coarse: bool, confidential: bool = False) -> dict:
+    """The incident's ACLED row as this API gives it (see the module's docstring). Its `source`
+    names a confidential source "confidential source" unless `confidential` (editors and up)."""
     row = acled.acled_row(incident, inter_num=inter_num)
+    if not confidential and not incident.acled_events.all():
+        with translation.override(None):
+            row["source"] = "; ".join(
+                sorted(
+                    {
+                        selectors.source_label(c.source, confidential_visible=False)
+                        for c in incident.claims.all()
+                    }
+                )
+            )
     row["timestamp"] = int(incident.updated_at.timestamp())
     if incident.location is not None:
         row["latitude"] = f"{incident.location.y:.4f}"
@@ -442,7 +453,15 @@ class AcledEventRead(AcledReadView):
         # Every row, or more than ACLED's default page: streamed at constant memory.
         streamed = limit == 0 or limit > DEFAULT_LIMIT
         incidents = queryset.iterator(chunk_size=2000) if streamed else queryset
-        rows = (event_row(i, inter_num=inter_num, coarse=caller.coarsened) for i in incidents)
+        rows = (
+            event_row(
+                i,
+                inter_num=inter_num,
+                coarse=caller.coarsened,
+                confidential=not caller.published_only,
+            )
+            for i in incidents
+        )
         return self.answer(
             rows,
             fields,

@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from actors.models import ACLED_INTER_BY_KIND
 from incidents.geo.countries import COUNTRIES
 from incidents.models import ESTIMATES
+from incidents.selectors import CONFIDENTIAL_SOURCE
 from incidents.taxonomy import EventType, SubEventType
 
 
@@ -210,7 +211,8 @@ COLUMNS: tuple[Column, ...] = (
         "#meta+claims+summary",
         "string",
         False,
-        "each claim: publisher (Admiralty grade): killed (best, or low-high)",
+        "each claim: publisher (Admiralty grade): killed (best, or low-high); a confidential "
+        "source is named 'confidential source' except for editors",
     ),
     Column(
         "source_count",
@@ -281,7 +283,9 @@ CROSS JOIN LATERAL (
     count(*) AS n,
     count(DISTINCT c.source_id) AS sources,
     string_agg(
-      s.publisher || ' (' || s.reliability || c.credibility || '): '
+      CASE WHEN s.confidential AND NOT %(confidential)s
+           THEN %(labels)s::jsonb->>'confidential_source' ELSE s.publisher END
+      || ' (' || s.reliability || c.credibility || '): '
       || CASE
            WHEN c.fatalities_best IS NULL AND c.fatalities_low IS NULL
                 AND c.fatalities_high IS NULL THEN '?'
@@ -322,6 +326,7 @@ def _labels() -> str:
             "countries": {
                 code: (c.name_fr if french else c.name_en) for code, c in COUNTRIES.items()
             },
+            "confidential_source": str(CONFIDENTIAL_SOURCE),
         },
         ensure_ascii=False,
     )
@@ -333,13 +338,16 @@ def _record_sql() -> str:
 
 @dataclass(frozen=True)
 class Shape:
-    """What one caller's records look like."""
+    """What one caller's records look like: coordinates coarsened or not; confidential sources
+    named (editors and up) or shown as "confidential source"."""
 
     coarse: bool
+    confidential: bool = False
 
     def params(self) -> dict:
         return {
             "coarse": self.coarse,
+            "confidential": self.confidential,
             "french": (get_language() or "en").startswith("fr"),
             "labels": _labels(),
         }

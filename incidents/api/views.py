@@ -296,7 +296,9 @@ class IncidentQuery:
     def __init__(self, view: ReadView, request):
         view.check_parameters(request)
         self.caller: Caller = caller_of(request)
-        self.shape = records.Shape(coarse=self.caller.coarsened)
+        self.shape = records.Shape(
+            coarse=self.caller.coarsened, confidential=not self.caller.published_only
+        )
         self.filterset = IncidentFilterSet(
             request.GET,
             queryset=selectors.incidents_for_api(published_only=self.caller.published_only),
@@ -410,7 +412,7 @@ class IncidentDetail(ReadView):
         etag, not_modified = self.conditional(latest)
         if not_modified is not None:
             return self.validators(not_modified, etag, latest)
-        shape = records.Shape(coarse=caller.coarsened)
+        shape = records.Shape(coarse=caller.coarsened, confidential=not caller.published_only)
         if self.format == "geojson":
             body = records.feature_rows(queryset, ("id",), shape)[0]
             response = HttpResponse(body, content_type="application/geo+json")

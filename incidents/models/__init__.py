@@ -51,6 +51,7 @@ from incidents.models.sources import (
     SourceKind,
 )
 from incidents.models.tombstones import IncidentTombstone, TombstoneReason
+from incidents.models.workflow import CommentKind, ReviewComment
 
 __all__ = [
     "ESTIMATES",
@@ -68,6 +69,7 @@ __all__ = [
     "CivilianHarmReport",
     "CivilianObject",
     "Claim",
+    "CommentKind",
     "CoordinatePolicy",
     "Credibility",
     "DatePrecision",
@@ -87,6 +89,7 @@ __all__ = [
     "PlaceSource",
     "ReferenceDataset",
     "Reliability",
+    "ReviewComment",
     "Sex",
     "Source",
     "SourceKind",

@@ -9,6 +9,7 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField, DateRangeField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db.models import F, Func, Q
 from django.db.models.functions import Now
 from django.db.models.lookups import Range
@@ -363,6 +364,20 @@ class Incident(Attributed, CasualtyEstimates):
         editable=False,
     )
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Optimistic locking: every save through services.record_save adds one, and a form that
+    # read version N may only save over version N (services.incident_update).
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
+    # A merged incident is kept, retracted, pointing at the one that survives the merge
+    # (services.incident_merge); the deletions feed says so (incidents/sql/sync.sql).
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_incidents",
+        editable=False,
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         verbose_name = _("incident")
@@ -456,6 +471,15 @@ class Incident(Attributed, CasualtyEstimates):
                 violation_error_message=_("Say why the incident is retracted."),
             ),
             models.CheckConstraint(condition=~Q(title=""), name="incident_title_not_empty"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="incident_version_positive"),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True)
+                | (Q(status=Status.RETRACTED) & ~Q(merged_into=F("id"))),
+                name="incident_merged_is_retracted",
+                violation_error_message=_(
+                    "A merged incident is retracted and points at another incident."
+                ),
+            ),
             models.UniqueConstraint(
                 fields=["origin", "origin_key"],
                 condition=~Q(origin_key=""),
@@ -529,6 +553,14 @@ class Incident(Attributed, CasualtyEstimates):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
+
+    def clean(self) -> None:
+        """The rules a CHECK cannot state: no date after today, and a point inside the country
+        the incident is coded in (rules.py)."""
+        from incidents.models.rules import incident_errors
+
+        if errors := incident_errors(self):
+            raise ValidationError(errors)
 
 
 class AcledPosition(models.TextChoices):

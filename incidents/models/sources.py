@@ -5,6 +5,8 @@ estimates are derived from them in the database (incidents/sql/estimates.sql).""
 import pghistory
 import pgtrigger
 from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -18,11 +20,21 @@ from incidents.models.incident import (
     estimate_constraints,
     incident_touch_triggers,
 )
+from incidents.models.rules import future_date_errors
+
+WEB_SCHEMES = ["http", "https"]
 
 
 class WebAddressField(models.URLField):
-    """A URL whose form field reads an address typed without a scheme as https (Django 6's
-    default; Django 5.2 would assume http)."""
+    """A web address: http or https only (Django's URLField also takes ftp); its form field
+    reads an address typed without a scheme as https (Django 6's default; Django 5.2 would
+    assume http)."""
+
+    default_validators = [
+        URLValidator(
+            schemes=WEB_SCHEMES, message=_("Enter a web address starting with http:// or https://.")
+        )
+    ]
 
     def formfield(self, **kwargs):
         return super().formfield(**{"assume_scheme": "https", **kwargs})
@@ -101,6 +113,16 @@ class Source(Attributed):
         max_length=64, blank=True, help_text=_("Hash of the raw report text, for de-duplication.")
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Editors, reviewers and admins see a confidential source; viewers and partners see only
+    # "confidential source" and its reliability grade (selectors.source_label).
+    confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_(
+            "Hide the publisher, title, URL and notes from viewers and partners: they see "
+            '"confidential source" and its reliability grade.'
+        ),
+    )
     # Personal data: only roles with incidents.view_personal_data may see it.
     informant = models.TextField(
         _("witness / informant identity"),
@@ -126,6 +148,11 @@ class Source(Attributed):
                 condition=Q(reliability__in=Reliability.values), name="source_reliability_valid"
             ),
             models.CheckConstraint(condition=~Q(publisher=""), name="source_publisher_not_empty"),
+            models.CheckConstraint(
+                condition=Q(url="") | Q(url__regex=r"^[hH][tT][tT][pP][sS]?://"),
+                name="source_url_is_web_address",
+                violation_error_message=_("Enter a web address starting with http:// or https://."),
+            ),
             models.CheckConstraint(
                 condition=Q(language="") | Q(language__regex=r"^[a-z]{3}$"),
                 name="source_language_iso_639_3",
@@ -157,6 +184,10 @@ class Source(Attributed):
 
     def __str__(self) -> str:
         return f"{self.publisher}: {self.title or self.url or self.get_kind_display()}"
+
+    def clean(self) -> None:
+        if errors := future_date_errors(self, ("published_on",)):
+            raise ValidationError(errors)
 
 
 def _sum_of_lows() -> Coalesce:
@@ -248,3 +279,7 @@ class Claim(Attributed, CasualtyEstimates):
 
     def __str__(self) -> str:
         return f"{self.source.publisher} on #{self.incident_id}"
+
+    def clean(self) -> None:
+        if errors := future_date_errors(self, ("stated_date_start", "stated_date_end")):
+            raise ValidationError(errors)

@@ -1,8 +1,8 @@
 -- What a partner's copy needs to stay equal to the published data (/api/v1/incidents/ with
 -- updated_since, and /api/v1/deleted/):
 -- * incidents_incident_tombstone(incident, was, now_is): an incident that leaves the published
---   set (retracted, sent back to review, deleted) gets a tombstone with the time; one published
---   again loses it (it is in the published set again, with a new updated_at).
+--   set (retracted, sent back to review, deleted, merged into another: then with the surviving
+--   incident's id) gets a tombstone with the time; one published again loses it (it is in the published set again, with a new updated_at).
 -- * incidents_incidents_touch(ids): what the API gives of an incident includes its participants
 --   and a summary of its claims, so writing those moves the incident's updated_at (through its
 --   touch trigger), and an incremental pull sees the change. Statement-level: a bulk write
@@ -11,7 +11,13 @@
 
 CREATE OR REPLACE FUNCTION incidents_incident_tombstone(incident bigint, was text, now_is text)
 RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  survivor bigint;
 BEGIN
+  -- A merged incident is retracted pointing at the one that survives (services.incident_merge).
+  IF now_is = 'retracted' THEN
+    SELECT merged_into_id INTO survivor FROM incidents_incident WHERE id = incident;
+  END IF;
   IF now_is = 'published' THEN
     DELETE FROM incidents_incidenttombstone WHERE incident_id = incident;
   ELSIF was = 'published' THEN
@@ -19,12 +25,14 @@ BEGIN
     VALUES (
       incident,
       CASE WHEN now_is IS NULL THEN 'deleted'
+           WHEN survivor IS NOT NULL THEN 'merged'
            WHEN now_is = 'retracted' THEN 'retracted'
            ELSE 'withdrawn' END,
       now(),
-      NULL)
+      survivor)
     ON CONFLICT (incident_id) DO UPDATE
-      SET reason = EXCLUDED.reason, deleted_at = EXCLUDED.deleted_at, merged_into_id = NULL;
+      SET reason = EXCLUDED.reason, deleted_at = EXCLUDED.deleted_at,
+          merged_into_id = EXCLUDED.merged_into_id;
   END IF;
 END $$;
 

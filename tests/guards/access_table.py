@@ -214,6 +214,9 @@ ADMIN_MODELS = {
     # Tombstones of incidents that left the published set, kept by the database: read like the
     # incidents, written by no one by hand.
     "incidents.incidenttombstone": rights(view=EDITING, add=NOBODY, change=NOBODY, delete=NOBODY),
+    # The workflow log (incidents/models/workflow.py): review comments, retractions, merges and
+    # splits, written and undone only by the services; those who edit read it.
+    "incidents.reviewcomment": rights(view=EDITING, add=NOBODY, change=NOBODY, delete=NOBODY),
     # README: accounts are the admins'. Failed sign-ins (django-axes) are security records:
     # admins read them and lift a lock by deleting the attempt; no one writes them by hand.
     "axes.accessattempt": rights(view=ADMIN_ONLY, add=NOBODY, change=NOBODY, delete=ADMIN_ONLY),
@@ -289,6 +292,22 @@ URLS: dict[str, Case | tuple[Case, ...]] = {
     "incidents:detail": incident_cases(),
     # Attribution of the data: public.
     "incidents:about": Case(everyone(OK)),
+    # --- the editors' pages (incidents/editing.py): the incident form, for those who enter and
+    # correct incidents (README: editors, reviewers, admins); any incident, whatever its status.
+    "incidents:new": Case(signed_in(allowed=EDITING)),
+    "incidents:edit": (
+        Case(signed_in(allowed=EDITING), params={"pk": Sample("published incident")}, label="pub"),
+        Case(signed_in(allowed=EDITING), params={"pk": Sample("draft incident")}, label="draft"),
+    ),
+    # The possible duplicates the form shows while an editor works (drafts among them).
+    "incidents:duplicates": Case(signed_in(allowed=EDITING), query="date_start=2024-01-01"),
+    # The workflow steps are POSTs from the incident page; a GET changes nothing.
+    "incidents:submit": Case(everyone(GET_NOT_ALLOWED), params={"pk": Sample("draft incident")}),
+    "incidents:publish": Case(everyone(GET_NOT_ALLOWED), params={"pk": Sample("draft incident")}),
+    "incidents:send-back": Case(everyone(GET_NOT_ALLOWED), params={"pk": Sample("draft incident")}),
+    "incidents:retract": Case(
+        everyone(GET_NOT_ALLOWED), params={"pk": Sample("published incident")}
+    ),
     # --- the actors (actors/urls.py): for every role that reads incidents (the pages count them,
     # published ones only for viewers). A slug of the catalogue (loaded by the guard's fixture);
     # an unknown one is a 404 for everyone signed in.
