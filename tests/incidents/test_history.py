@@ -8,6 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from actors.models import ActorAlias, ActorPresence, ActorRelation
+from incidents.ingest.models import IngestSource, RawReport
 from incidents.models import AcledEvent, Incident, Status, UcdpEvent, Victim
 from tests.factories import (
     ActorFactory,
@@ -124,6 +125,20 @@ MAKERS = {
         lambda: UcdpEvent.objects.create(incident=IncidentFactory(), ged_id=1),
         "dyad_name",
         "changed",
+    ),
+    "incidents.IngestSource": (
+        lambda: IngestSource.objects.create(name="Pasted", kind="pasted"),
+        "publisher",
+        "Changed",
+    ),
+    "incidents.RawReport": (
+        lambda: RawReport.objects.create(
+            source=IngestSource.objects.create(name="Pasted", kind="pasted"),
+            content=b"A report",
+            content_sha256="0" * 64,
+        ),
+        "title",
+        "Changed",
     ),
     "actors.Actor": (lambda: ActorFactory(), "description", "changed"),
     "actors.ActorAlias": (
