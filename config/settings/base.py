@@ -328,3 +328,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 # references (gis.W001). The project never hands spatial-reference text from users or files to
 # GDAL: loaders drop GeoJSON "crs" members and every geometry is parsed as SRID 4326.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Partner API downloads (incidents/api/exports.py): a CSV or GeoJSON download of more incidents
+# than this is prepared by a Celery task (202 and a job URL) instead of streamed; the files go to
+# API_EXPORT_DIR and are kept API_EXPORT_KEEP_HOURS.
+API_EXPORT_BACKGROUND_ROWS = env_int("API_EXPORT_BACKGROUND_ROWS", 200_000)
+API_EXPORT_DIR = env_str("API_EXPORT_DIR", str(BASE_DIR / "var" / "exports"))
+API_EXPORT_KEEP_HOURS = env_int("API_EXPORT_KEEP_HOURS", 24)
+# Task modules outside an app's tasks.py, for the worker to load.
+CELERY_IMPORTS = ("incidents.api.tasks",)
