@@ -338,3 +338,12 @@ INGEST_MAX_RETRIES = env_int("INGEST_MAX_RETRIES", 5)
 INGEST_RETRY_BACKOFF_SECONDS = env_int("INGEST_RETRY_BACKOFF_SECONDS", 30)
 INGEST_HTTP_TIMEOUT = env_int("INGEST_HTTP_TIMEOUT", 20)
 INGEST_USER_AGENT = env_str("INGEST_USER_AGENT", "SahelIncidentMonitor/1.0 (feed reader)")
+
+# Partner API downloads (incidents/api/exports.py): a CSV or GeoJSON download of more incidents
+# than this is prepared by a Celery task (202 and a job URL) instead of streamed; the files go to
+# API_EXPORT_DIR and are kept API_EXPORT_KEEP_HOURS.
+API_EXPORT_BACKGROUND_ROWS = env_int("API_EXPORT_BACKGROUND_ROWS", 200_000)
+API_EXPORT_DIR = env_str("API_EXPORT_DIR", str(BASE_DIR / "var" / "exports"))
+API_EXPORT_KEEP_HOURS = env_int("API_EXPORT_KEEP_HOURS", 24)
+# Task modules outside an app's tasks.py, for the worker to load.
+CELERY_IMPORTS = ("incidents.api.tasks",)

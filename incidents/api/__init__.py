@@ -6,4 +6,7 @@ the same in JSON, GeoJSON and CSV, coarsened where the partner's policy says), t
 (`views`, `urls`). Filters come from the one IncidentFilterSet (incidents/filters.py); the
 tombstones of /deleted/ are kept by the database (incidents/models/tombstones.py).
 
-The API reads only: views parse the query, call a selector, encode. docs/api.md documents it."""
+Views parse the query, call a selector, encode. Two more rooms: `write` (trusted systems create
+draft incidents through the services, POST /api/v1/incidents/) and `exports` with `tasks`
+(downloads above API_EXPORT_BACKGROUND_ROWS written by a Celery task, fetched through a job
+URL). docs/api.md documents it all."""

@@ -85,3 +85,12 @@ def feature_collection(features: Iterable[str], **members: object) -> Iterator[s
     for n, feature in enumerate(features):
         yield feature if n == 0 else "," + feature
     yield "]}"
+
+
+def incident_csv_download(blocks: Iterable[bytes], *, hxl: bool) -> Iterator[bytes]:
+    """A full CSV download: the header (and the HXL row), then the rows PostgreSQL wrote
+    (records.csv_copy_blocks)."""
+    columns = [(c.name, c.hxl) for c in CSV_COLUMNS]
+    # PostgreSQL ends its lines with LF: so do the header rows (no name or hashtag has a CR).
+    yield "".join(csv_lines([], columns, hxl=hxl)).replace("\r\n", "\n").encode()
+    yield from blocks

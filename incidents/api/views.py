@@ -7,9 +7,12 @@ import json
 from datetime import date, datetime
 
 import django_filters
+import pghistory
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Max, Q, QuerySet
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.dateparse import parse_datetime
@@ -19,12 +22,13 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from actors.models import ActorKind
 from incidents import selectors
-from incidents.api import formats, records
+from incidents.api import exports, formats, records, write
 from incidents.api.access import (
     AnonymousThrottle,
     Caller,
@@ -35,7 +39,7 @@ from incidents.api.access import (
 )
 from incidents.filters import IncidentFilterSet, filter_errors
 from incidents.geo import geocoder
-from incidents.models import IncidentTombstone
+from incidents.models import Incident, IncidentTombstone, OrganisationAPIKey
 
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 500, 1000
 # Parameters every list endpoint reads besides its filters. `key` and `email`: how ACLED clients
@@ -140,6 +144,7 @@ class ReadView(APIView):
         (an incident leaving it changes the size), and the latest tombstone (an incident leaving
         the published set); with the 304 to send when the caller's copy is current."""
         figures = query.queryset.order_by().aggregate(latest=Max("updated_at"), count=Count("id"))
+        query.count = figures["count"]
         gone = IncidentTombstone.objects.aggregate(latest=Max("deleted_at"))["latest"]
         latest = max((t for t in (figures["latest"], gone) if t), default=None)
         etag, not_modified = self.conditional(latest, figures["count"], figures["latest"])
@@ -308,12 +313,20 @@ class IncidentQuery:
         self.ordering = request.GET.get("ordering") or "-date_start"
         self.fields = self.filterset.ordering_fields
         self.queryset = self.filterset.qs.order_by(*self.fields)
+        self.count: int | None = None  # known once the validators are computed
 
 
 class IncidentList(ReadView):
-    """Incidents matching the filters: JSON pages (cursor), or a GeoJSON or CSV download."""
+    """Incidents matching the filters: JSON pages (cursor), or a GeoJSON or CSV download (in the
+    background above API_EXPORT_BACKGROUND_ROWS); POST creates a draft (write.py)."""
 
     parameters = frozenset(COMMON_PARAMETERS | set(IncidentFilterSet.base_filters))
+    parser_classes = [JSONParser]
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [write.WritesIncidents()]
+        return super().get_permissions()
 
     @extend_schema(
         operation_id="incidents_list",
@@ -331,6 +344,8 @@ class IncidentList(ReadView):
         if not_modified is not None:
             return self.validators(not_modified, etag, latest)
         if self.format != "json" and size is None and cursor is None:
+            if query.count > settings.API_EXPORT_BACKGROUND_ROWS:
+                return self.background_download(query, hxl, etag)
             response = self.download(query, hxl)
         else:
             response = self.page(query, size or DEFAULT_PAGE_SIZE, cursor, hxl)
@@ -371,17 +386,67 @@ class IncidentList(ReadView):
             response["Link"] = f'<{following}>; rel="next"'
         return response
 
+    def background_download(self, query: IncidentQuery, hxl: bool, etag: str):
+        """202 and the job's URL: the file is written by a Celery task (exports.py)."""
+        job = exports.export_start(
+            self.request,
+            fmt=self.format,
+            hxl=hxl,
+            published_only=query.caller.published_only,
+            coarse=query.caller.coarsened,
+            rows=query.count,
+            version=etag,
+        )
+        url = self.request.build_absolute_uri(reverse("api:export", args=[job.token]))
+        download = self.request.build_absolute_uri(reverse("api:export-download", args=[job.token]))
+        body = {"job": url, **exports.job_status(job, download)}
+        response = HttpResponse(json.dumps(body), status=202, content_type="application/json")
+        response["Location"] = url
+        response["Retry-After"] = "10"
+        return response
+
+    @extend_schema(
+        operation_id="incidents_create",
+        request=write.IncidentDraftIn,
+        parameters=[p for p in FORMAT_PARAMETERS if p.name in ("key", "email")],
+        responses={201: record_schema(), **ERRORS},
+        description="A trusted system (a key with the `write` scope, or an editor signed in) "
+        "creates a **draft** incident with its participants and claims (each with its source), "
+        "checked by the same rules as the site's forms. All or nothing: any error is a 400 "
+        "naming each field at its place in the body, and nothing is saved. Drafts are not "
+        "shown to partners: an editor reviews and publishes them.",
+    )
+    def post(self, request):
+        body = write.IncidentDraftIn(data=request.data)
+        if not body.is_valid():
+            raise exceptions.ValidationError(body.errors)
+        context = {}
+        if isinstance(request.auth, OrganisationAPIKey):
+            context = {"api_organisation": request.auth.organisation.name}
+            context["api_key"] = request.auth.prefix
+        with pghistory.context(**context):
+            try:
+                incident = write.incident_draft_create(
+                    body.validated_data, user=write.writer_of(request)
+                )
+            except write.DraftInvalid as invalid:
+                raise exceptions.ValidationError(invalid.errors) from None
+        shape = records.Shape(coarse=caller_of(request).coarsened)
+        record = records.record_rows(Incident.objects.filter(pk=incident.pk), ("id",), shape)[0]
+        return HttpResponse(record, status=201, content_type="application/json")
+
     def download(self, query: IncidentQuery, hxl: bool):
-        geojson = self.format == "geojson"
-        rows = records.stream_rows(query.queryset, query.fields, query.shape, geojson=geojson)
-        if geojson:
+        if self.format == "geojson":
+            rows = records.stream_rows(query.queryset, query.fields, query.shape, geojson=True)
             response = StreamingHttpResponse(
                 formats.feature_collection(rows), content_type="application/geo+json"
             )
             name = "incidents.geojson"
         else:
+            blocks = records.csv_copy_blocks(query.queryset, query.fields, query.shape)
             response = StreamingHttpResponse(
-                formats.incident_csv_lines(rows, hxl=hxl), content_type="text/csv; charset=utf-8"
+                formats.incident_csv_download(blocks, hxl=hxl),
+                content_type="text/csv; charset=utf-8",
             )
             name = "incidents.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -426,6 +491,97 @@ class IncidentDetail(ReadView):
             body = records.record_rows(queryset, ("id",), shape)[0]
             response = HttpResponse(body, content_type="application/json")
         return self.validators(response, etag, latest)
+
+
+# --- Large downloads prepared in the background (exports.py)
+
+EXPORT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["pending", "running", "ready", "failed"]},
+        "format": {"type": "string", "enum": ["csv", "geojson"]},
+        "rows_expected": {"type": "integer"},
+        "rows": {"type": "integer", "nullable": True},
+        "bytes": {"type": "integer", "nullable": True},
+        "created_at": {"type": "string", "format": "date-time"},
+        "finished_at": {"type": "string", "format": "date-time", "nullable": True},
+        "expires_at": {"type": "string", "format": "date-time"},
+        "download": {"type": "string", "nullable": True, "description": "when ready"},
+        "error": {"type": "string", "nullable": True},
+    },
+}
+TOKEN_PARAMETER = OpenApiParameter(
+    "token", {"type": "string", "pattern": exports.TOKEN.pattern}, OpenApiParameter.PATH
+)
+
+
+class ExportView(ReadView):
+    """A background download's job: only its maker (the same organisation, or the same
+    signed-in user) finds it; anyone else gets 404, as for a job that does not exist."""
+
+    parameters = frozenset({"key", "email"})
+    renderer_classes = [formats.JSONFormat]
+
+    def job(self, request, token: str) -> exports.ExportJob:
+        self.check_parameters(request)
+        job = None
+        if exports.TOKEN.fullmatch(token):
+            job = exports.export_job(token, exports.owner_of(request))
+        if job is None:
+            raise exceptions.NotFound(_("No such export, or it has expired."))
+        return job
+
+
+class ExportStatus(ExportView):
+    @extend_schema(
+        operation_id="exports_retrieve",
+        parameters=[TOKEN_PARAMETER, *[p for p in FORMAT_PARAMETERS if p.name in ("key", "email")]],
+        responses={200: EXPORT_SCHEMA, 404: ERROR_SCHEMA, **ERRORS},
+        description="A large CSV or GeoJSON download being prepared: its status and, when "
+        "`ready`, the `download` link.",
+    )
+    def get(self, request, token: str):
+        job = self.job(request, token)
+        download = request.build_absolute_uri(reverse("api:export-download", args=[token]))
+        response = HttpResponse(
+            json.dumps(exports.job_status(job, download)), content_type="application/json"
+        )
+        response["Cache-Control"] = "private, no-store"
+        if job.status in (exports.PENDING, exports.RUNNING):
+            response["Retry-After"] = "10"
+        return response
+
+
+class ExportDownload(ExportView):
+    renderer_classes = [formats.JSONFormat, formats.CSVFormat, formats.GeoJSONFormat]
+
+    def perform_content_negotiation(self, request, force=False):
+        return formats.JSONFormat(), formats.JSONFormat.media_type  # the file says what it is
+
+    @extend_schema(
+        operation_id="exports_download",
+        parameters=[TOKEN_PARAMETER, *[p for p in FORMAT_PARAMETERS if p.name in ("key", "email")]],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/geo+json"): OpenApiTypes.OBJECT,
+            404: ERROR_SCHEMA,
+            **ERRORS,
+        },
+        description="The prepared file, once the job is `ready` (404 before, and after it "
+        "expires).",
+    )
+    def get(self, request, token: str):
+        job = self.job(request, token)
+        if job.status != exports.READY or not job.path.exists():
+            raise exceptions.NotFound(_("This export is not ready: ask its job URL."))
+        response = FileResponse(
+            job.path.open("rb"),
+            as_attachment=True,
+            filename=job.filename,
+            content_type=exports.CONTENT_TYPE[job.format],
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 # --- Tombstones

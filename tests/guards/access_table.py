@@ -325,6 +325,11 @@ URLS: dict[str, Case | tuple[Case, ...]] = {
     "api:incident-detail": api_incident_cases(),
     # Which incidents left the published set (ids, reasons, times): for every API caller.
     "api:deleted": Case(api()),
+    # A background download's job and file (incidents/api/exports.py): only its maker (the same
+    # organisation or user) finds them; an unknown or foreign token is 404 to every caller.
+    # tests/incidents/test_api_exports.py pins the maker's 200s.
+    "api:export": Case(api(allowed=()), params={"token": "no-such-export"}),
+    "api:export-download": Case(api(allowed=()), params={"token": "no-such-export"}),
     # Figures of the incidents the filters select, and the reference lists the filters take
     # (actors, admin areas): read like the incidents.
     "api:stats": Case(api(), query="group_by=month"),
