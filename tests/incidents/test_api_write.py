@@ -80,8 +80,9 @@ def test_a_write_key_creates_a_draft_with_participants_sources_and_claims(
     assert incident.status == Status.DRAFT and record["status"] == "draft"
     assert (incident.location.x, incident.location.y) == (-1.95, 15.05)
     assert incident.date_end == incident.date_start  # defaults to the start
-    assert record["actor1"] == "JNIM" and record["actor2"] == "FAMa"
-    assert record["initiators"] == "JNIM"
+    jnim, fama = actors
+    assert record["actor1"] == jnim.name and record["actor2"] == fama.name
+    assert record["initiators"] == jnim.name
     participants = IncidentActor.objects.filter(incident=incident).order_by("acled_position")
     assert [(p.actor.slug, p.ucdp_side) for p in participants] == [("jnim", "B"), ("fama", "A")]
     claim = Claim.objects.get(incident=incident)
