@@ -294,7 +294,7 @@ def test_a_date_range_splits_into_whole_years_whole_months_and_edges():
     assert (periods.summary_start, periods.summary_end) == (date(2020, 4, 1), date(2022, 7, 31))
     assert split_periods(None, None) is None
     assert split_periods(date(2024, 5, 3), date(2024, 5, 20)) == Periods(
-        [], [], None, None, date(2024, 5, 3)
+        [], [], None, None, date(2024, 5, 3), date(2024, 5, 20)
     )
     whole = split_periods(date(2024, 1, 1), date(2024, 12, 31))
     assert (whole.years, whole.months) == ([date(2024, 1, 1)], [])
