@@ -92,6 +92,8 @@ class CasualtyClaim:
     attributed_to: str = ""
     attribution_span: Span | None = None
     qualifier: str = ""  # exact, at_least, more_than, about, up_to, range, approximate, vague
+    # A part of the figure before it ("four people, including two children"), not more dead.
+    breakdown: bool = False
 
 
 @dataclass
@@ -932,6 +934,7 @@ def _casualties(text: str, start: int, end: int, language: str) -> list[Casualty
                 else None
             ),
             qualifier=q.qualifier,
+            breakdown=bool(sub and parent is not None),
         )
         claims.append(claim)
         if not sub:

@@ -534,8 +534,11 @@ KILLED_FIELDS = {
 def claim_figures(casualties: list[dict]) -> dict[str, int | None]:
     """The claim's low / best / high from the casualty figures: the largest figure per field
     (a report repeats its toll; children are among the civilians), the dead in all summed over
-    the categories."""
+    the categories. A breakdown of the dead ("four people, including two children") is part of
+    the figure before it: the two children are civilians among the four, whose other two stay of
+    unknown status, not two more dead."""
     figures: dict[str, tuple[int, int, int]] = {}
+    parent: tuple[str, str, tuple[int, int, int]] | None = None  # kind, field, figures
     for item in casualties:
         kind = item.get("kind")
         if kind == "killed":
@@ -550,6 +553,17 @@ def claim_figures(casualties: list[dict]) -> dict[str, int | None]:
         low, high = min(values), max(values)
         best = item.get("best") if item.get("best") is not None else low
         triple = (low, min(max(best, low), high), high)
+        if item.get("breakdown") and parent and parent[0] == kind and parent[1] != prefix:
+            whole = parent[2]
+            rest = (
+                max(0, whole[0] - triple[2]),
+                max(0, whole[1] - triple[1]),
+                max(0, whole[2] - triple[0]),
+            )
+            if figures.get(parent[1]) == whole:
+                figures[parent[1]] = rest
+        elif not item.get("breakdown"):
+            parent = (kind, prefix, triple)
         if prefix not in figures or triple[1] > figures[prefix][1]:
             figures[prefix] = triple
     values: dict[str, int | None] = {}

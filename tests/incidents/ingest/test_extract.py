@@ -599,3 +599,22 @@ def test_span_is_frozen_and_comparable():
     assert Span(0, 4, "JNIM") == Span(0, 4, "JNIM")
     with pytest.raises(AttributeError):
         Span(0, 4, "JNIM").start = 1
+
+
+@pytest.mark.parametrize(
+    ("text", "dead", "civilians", "unknown"),
+    [
+        ("Four people, including two children, were killed in the attack on Boni.", 4, 2, 2),
+        ("An attack near Boni killed eight civilians, including six children.", 8, 8, None),
+        ("L'attaque de Boni a fait sept morts, dont trois enfants.", 7, 3, 4),
+    ],
+)
+def test_a_breakdown_of_the_dead_is_part_of_the_toll_not_more_dead(text, dead, civilians, unknown):
+    from incidents.ingest.pipeline import claim_figures
+
+    event = only_event(text, published=date(2024, 5, 2))
+    assert [c.breakdown for c in event.casualties] == [False, True]
+    figures = claim_figures([c.__dict__ for c in event.casualties])
+    assert figures["fatalities_best"] == dead
+    assert figures.get("killed_civilians_best") == civilians
+    assert figures.get("killed_unknown_best") == unknown
