@@ -91,6 +91,44 @@ def _migration_heads() -> str:
     return ",".join(sorted(f"{app}.{name}" for app, name in loader.graph.leaf_nodes()))
 
 
+GEONAMES_COUNTRIES = ("ML", "BF", "NE")
+
+
+def reference_database(url: str, base: Path, setup: str) -> dict:
+    """A benchmark's own database with the real reference data of `base` (REFERENCE_DATA_DIR),
+    made once and reused while the migrations and the GeoNames files are the same. `setup` is
+    the dotted path of the function that loads the data (called with reference_dir and log)."""
+    import importlib
+
+    exists = database_exists(url)
+    setup_django(url)
+    from django.core.management import call_command
+    from django.db import connection
+
+    from incidents.geo.fetch import fingerprint
+
+    files = ",".join(fingerprint(base / "geonames" / f"{c}.txt")[:12] for c in GEONAMES_COUNTRIES)
+    wanted = {"migrations": _migration_heads(), "files": files}
+    if exists:
+        rows = sql_rows("SELECT to_regclass('bench_state')")
+        if rows[0][0] and dict(sql_rows("SELECT key, value FROM bench_state")) == wanted:
+            print(f"reusing {url}")
+            return {"reused": True}
+    print(f"making {url} with the reference data of {base}")
+    connection.close()
+    recreate_database(url)
+    call_command("migrate", verbosity=0)
+    module, name = setup.rsplit(".", 1)
+    load = getattr(importlib.import_module(module), name)
+    load(reference_dir=str(base), log=lambda line: print(f"  {line}"))
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("CREATE TABLE bench_state (key text PRIMARY KEY, value text)")
+        for key, value in wanted.items():
+            cursor.execute("INSERT INTO bench_state VALUES (%s, %s)", [key, value])
+    return {"reused": False}
+
+
 def shared_database(count: int = SHARED_COUNT, log=print) -> dict:
     """Sets Django up against the shared benchmark database, making it first when it is missing
     or was made by other migrations or for another size: migrated, with the reference data of

@@ -34,7 +34,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, database_exists, machine, now, recreate_database, setup_django, sql_rows
+from common import RESULTS, machine, now, reference_database
 
 RESULT = RESULTS / "geocoder_accuracy.json"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/sahel_bench_geo"
@@ -63,45 +63,6 @@ NOISE = [
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)], 2)
-
-
-def state_of(base: Path) -> dict:
-    from django.db.migrations.loader import MigrationLoader
-
-    from incidents.geo.fetch import fingerprint
-
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    heads = ",".join(sorted(f"{a}.{n}" for a, n in loader.graph.leaf_nodes()))
-    files = ",".join(fingerprint(base / "geonames" / f"{c}.txt")[:12] for c in COUNTRIES)
-    return {"migrations": heads, "files": files}
-
-
-def prepare(url: str, base: Path) -> dict:
-    """The benchmark's own database with the real reference data, made once and reused."""
-    exists = database_exists(url)
-    setup_django(url)
-    from django.core.management import call_command
-    from django.db import connection
-
-    wanted = state_of(base)
-    if exists:
-        rows = sql_rows("SELECT to_regclass('bench_state')")
-        if rows[0][0] and dict(sql_rows("SELECT key, value FROM bench_state")) == wanted:
-            print(f"reusing {url}")
-            return {"reused": True}
-    print(f"making {url} with the reference data of {base}")
-    connection.close()
-    recreate_database(url)
-    call_command("migrate", verbosity=0)
-    from incidents.geo.setup import geo_reference_setup
-
-    geo_reference_setup(reference_dir=str(base), log=lambda line: print(f"  {line}"))
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-        cursor.execute("CREATE TABLE bench_state (key text PRIMARY KEY, value text)")
-        for key, value in wanted.items():
-            cursor.execute("INSERT INTO bench_state VALUES (%s, %s)", [key, value])
-    return {"reused": False}
 
 
 def noisy(name: str, rng: random.Random) -> tuple[str, str] | None:
@@ -284,7 +245,9 @@ def main() -> int:
         )
         return 0
     started = time.perf_counter()
-    database = prepare(args.database_url, base)
+    database = reference_database(
+        args.database_url, base, "incidents.geo.setup.geo_reference_setup"
+    )
     from incidents.models import Place, PlaceName
 
     cases = sample(base, args.sample)

@@ -47,7 +47,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, database_exists, machine, now, recreate_database, setup_django, sql_rows
+from common import RESULTS, machine, now, reference_database
 
 RESULT = RESULTS / "ingest_accuracy.json"
 LABELS = Path(__file__).resolve().parent / "labels"
@@ -88,47 +88,6 @@ def percentile(values: list[float], q: float) -> float:
 
 def share(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
-
-
-def state_of(base: Path) -> dict:
-    from django.db.migrations.loader import MigrationLoader
-
-    from incidents.geo.fetch import fingerprint
-
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    heads = ",".join(sorted(f"{a}.{n}" for a, n in loader.graph.leaf_nodes()))
-    files = ",".join(fingerprint(base / "geonames" / f"{c}.txt")[:12] for c in COUNTRIES)
-    return {"migrations": heads, "files": files}
-
-
-def prepare(url: str, base: Path) -> dict:
-    """The benchmark's own database with the actor catalogue and the real reference data (as
-    geocoder_accuracy makes its own, plus the actors the extractor needs), made once and
-    reused."""
-    exists = database_exists(url)
-    setup_django(url)
-    from django.core.management import call_command
-    from django.db import connection
-
-    wanted = state_of(base)
-    if exists:
-        rows = sql_rows("SELECT to_regclass('bench_state')")
-        if rows[0][0] and dict(sql_rows("SELECT key, value FROM bench_state")) == wanted:
-            print(f"reusing {url}")
-            return {"reused": True}
-    print(f"making {url} with the reference data of {base}")
-    connection.close()
-    recreate_database(url)
-    call_command("migrate", verbosity=0)
-    from incidents.services import reference_data_setup
-
-    reference_data_setup(reference_dir=str(base), log=lambda line: print(f"  {line}"))
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-        cursor.execute("CREATE TABLE bench_state (key text PRIMARY KEY, value text)")
-        for key, value in wanted.items():
-            cursor.execute("INSERT INTO bench_state VALUES (%s, %s)", [key, value])
-    return {"reused": False}
 
 
 # --- Labels and their truth ---------------------------------------------------------------------
@@ -586,7 +545,9 @@ def main() -> int:
         )
         return 0
     started = time.perf_counter()
-    database = prepare(args.database_url, base)
+    database = reference_database(
+        args.database_url, base, "incidents.services.reference_data_setup"
+    )
     imported_events_delete()  # a run stopped halfway leaves none behind
     place_labels, report_labels = read_labels("places.jsonl"), read_labels("reports.jsonl")
     points = coordinates_from_dumps(base, truth_ids(place_labels + report_labels))
