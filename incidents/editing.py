@@ -204,12 +204,11 @@ class IncidentEditor:
             form.instance.delete()
         for form in self.participants.kept_forms():
             data = {k: v for k, v in form.cleaned_data.items() if k in form.Meta.fields}
-            row = form.instance if form.instance.pk else IncidentActor(incident=incident)
-            for name, value in data.items():
-                setattr(row, name, value)
             with self._writing(form):
-                row.full_clean()
-                row.save()
+                if form.instance.pk:
+                    services.participant_update(form.instance.pk, **data)
+                else:
+                    services.participant_create(incident=incident, **data)
 
     def _save_sources(self, incident: Incident) -> None:
         for form in self.sources.removed_forms():

@@ -295,6 +295,26 @@ def claim_update(claim_id: int, *, user: User | None, **fields) -> Claim:
 
 
 @transaction.atomic
+def participant_create(**fields) -> IncidentActor:
+    """An actor's part in an incident. A participant has no attribution of its own (the
+    request's history context has it); its rules are the model's, checked as record_save checks
+    the others'. The forms and the write API both write participants here."""
+    participant = IncidentActor(**fields)
+    participant.full_clean()
+    participant.save()
+    return participant
+
+
+@transaction.atomic
+def participant_update(participant_id: int, **fields) -> IncidentActor:
+    participant = _locked(IncidentActor, participant_id)
+    if _assign(participant, fields):
+        participant.full_clean()
+        participant.save()
+    return participant
+
+
+@transaction.atomic
 def harm_assessment_create(*, user: User | None, incident_id: int, **fields) -> CivilianHarmReport:
     assessment = CivilianHarmReport(incident_id=incident_id, **fields)
     record_save(assessment, user=user)

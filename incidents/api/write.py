@@ -49,7 +49,12 @@ from incidents.models import (
     UcdpViolenceType,
 )
 from incidents.precision import UcdpDatePrecision, UcdpWherePrecision
-from incidents.services import claim_create, incident_create, source_create
+from incidents.services import (
+    claim_create,
+    incident_create,
+    participant_create,
+    source_create,
+)
 from incidents.taxonomy import EventType, SubEventType
 
 SERVICE_USERNAME = "partner-{pk}"
@@ -280,16 +285,6 @@ def _by_index(name: str, errors: list[dict]) -> dict:
     """A list's errors under each faulty item's index, as DRF gives a nested list's."""
     found = {n: e for n, e in enumerate(errors) if e}
     return {name: found} if found else {}
-
-
-def participant_create(**fields) -> IncidentActor:
-    """An actor's part in an incident. A participant has no attribution of its own (the
-    request's history context has it); its rules are the model's, checked as record_save checks
-    the others'."""
-    participant = IncidentActor(**fields)
-    participant.full_clean()
-    participant.save()
-    return participant
 
 
 def _participants_saved(incident: Incident, participants: list[dict], saved) -> dict:
