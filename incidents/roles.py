@@ -43,7 +43,7 @@ _READ_MODELS = {
 _EDIT_MODELS = {
     "incidents": ["incident", "incidentactor", "source", "claim", "civilianharmreport", "victim"],
 }
-_INGEST_MODELS = {"incidents": ["ingestsource", "rawreport"]}
+_INGEST_MODELS = {"incidents": ["ingestsource", "rawreport", "extractionfeedback"]}
 _ADMIN_MODELS = {
     "incidents": ["adminarea", "place", "placename", "referencedataset", "acledevent", "ucdpevent"],
     "actors": ["actor", "actoralias", "actorrelation", "actorpresence"],
