@@ -27,6 +27,7 @@ TAB_LABELS = {
     "duplicates": gettext_lazy("Possible duplicates"),
     "in_review": gettext_lazy("In review"),
 }
+ACCEPT_AND_PUBLISH = gettext_lazy("Accept and publish")
 # The actions each tab offers (to those allowed): a draft is accepted, or published at once by a
 # reviewer (four eyes as ever), merged into its candidate, or discarded.
 TAB_ACTIONS = {
@@ -50,10 +51,11 @@ def queue(request):
     reviewer = request.user.has_perm("incidents.publish_incident")
     counts = selectors.review_counts()
     actions = [
-        (name, services.ACTIONS[name])
-        for name in TAB_ACTIONS[tab]
-        if request.user.has_perm(services.ACTION_PERMISSIONS[name])
+        (name, ACCEPT_AND_PUBLISH if name == "publish" and tab != "in_review" else label)
+        for name, label in services.ACTIONS.items()
+        if name in TAB_ACTIONS[tab] and request.user.has_perm(services.ACTION_PERMISSIONS[name])
     ]
+    actions.sort(key=lambda action: TAB_ACTIONS[tab].index(action[0]))
     back = f"{reverse('review:queue')}?{urlencode({'tab': tab, 'page': page.number})}"
     return render(
         request,

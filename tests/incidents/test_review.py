@@ -370,6 +370,21 @@ def test_reviewers_see_the_extractors_summary_and_editors_do_not(client, users, 
     assert 'id="feedback-summary"' in page and "1 of 1 accepted unchanged" in page
 
 
+def test_the_admin_shows_the_feedback_and_its_summary_read_only(client, users, draft, grey):
+    review.review_accept(draft.pk, user=users["editor"])
+    review.review_discard(grey.pk, user=users["editor"])
+    client.force_login(users["admin"])
+    response = client.get(reverse("admin:incidents_extractionfeedback_changelist"))
+    assert response.status_code == 200
+    shown = [str(m) for m in response.wsgi_request._messages]
+    assert any(
+        "1 of 1 accepted drafts were kept as extracted" in m and "1 discarded" in m for m in shown
+    )
+    feedback = ExtractionFeedback.objects.get(incident=draft)
+    change = client.get(reverse("admin:incidents_extractionfeedback_change", args=[feedback.pk]))
+    assert change.status_code == 200 and "Tinzaouaten" in change.content.decode()
+
+
 # --- Permissions and the rest -----------------------------------------------------------------
 
 
