@@ -118,7 +118,7 @@ def review_items(incidents: list[Incident]) -> list[ReviewItem]:
         .order_by("created_at", "id")
     )
     origins = {i.pk: draft_origin(i) for i in incidents}
-    reports = RawReport.objects.defer("content").in_bulk(
+    reports = RawReport.objects.select_related("source").defer("content").in_bulk(
         {o[0] for o in origins.values() if o is not None}
     )
     items, wanted = [], set()

@@ -165,6 +165,23 @@ def test_the_queue_is_ordered_oldest_first_and_paginated(client, users, referenc
     assert page.paginator.count == 3 and page.paginator.per_page == 20
 
 
+def test_a_page_of_the_queue_costs_the_same_queries_whatever_its_length(
+    client, users, reference_data
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(users["reviewer"])
+    ingest(DRONE, date(2024, 8, 24))
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("review:queue")).status_code == 200
+    three_drafts()
+    with CaptureQueriesContext(connection) as four:
+        response = client.get(reverse("review:queue"))
+    assert response.context["page"].paginator.count == 4
+    assert len(four.captured_queries) == len(one.captured_queries)
+
+
 def test_report_text_is_escaped_not_run(client, users, reference_data):
     incident = ingest(HOSTILE, date(2024, 6, 20)).incident
     client.force_login(users["editor"])
