@@ -5,8 +5,9 @@ of what editors corrected."""
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils.safestring import SafeString
 
 from incidents.ingest.models import (
@@ -25,14 +26,17 @@ GREY_ZONE = "drafted_for_review"
 # The outcome the matcher gave the event a draft was made from, read from its report's `match`
 # (the draft's origin key is "report:<id>:<index>"); CASE keeps the casts from other keys.
 _KEY = r"incidents_incident.origin_key ~ '^report:[0-9]+:[0-9]+$'"
-OUTCOME = RawSQL(  # noqa: S611 (constant SQL: no input goes into it)
+_OUTCOME = RawSQL(  # noqa: S611 (constant SQL: no input goes into it)
     f"""SELECT r.match -> 'events' -> (CASE WHEN {_KEY}
             THEN split_part(incidents_incident.origin_key, ':', 3)::int END) ->> 'outcome'
         FROM incidents_rawreport r
         WHERE r.id = (CASE WHEN {_KEY}
             THEN split_part(incidents_incident.origin_key, ':', 2)::bigint END)""",
     [],
+    output_field=CharField(),
 )
+# Never NULL, so that "not a grey-zone match" keeps a draft whose report has no decision.
+OUTCOME = Coalesce(_OUTCOME, Value(""))
 
 
 def review_queue(tab: str) -> QuerySet[Incident]:
@@ -118,8 +122,10 @@ def review_items(incidents: list[Incident]) -> list[ReviewItem]:
         .order_by("created_at", "id")
     )
     origins = {i.pk: draft_origin(i) for i in incidents}
-    reports = RawReport.objects.select_related("source").defer("content").in_bulk(
-        {o[0] for o in origins.values() if o is not None}
+    reports = (
+        RawReport.objects.select_related("source")
+        .defer("content")
+        .in_bulk({o[0] for o in origins.values() if o is not None})
     )
     items, wanted = [], set()
     for incident in incidents:

@@ -436,6 +436,12 @@ def test_correct_returns_to_the_queue_after_saving(client, users, draft):
     assert form is not None
 
 
+def test_a_draft_whose_report_has_no_decision_is_still_a_new_draft(draft):
+    RawReport.objects.filter(incident=draft).update(match=None)
+    assert list(selectors.review_queue("drafts")) == [draft]
+    assert selectors.review_counts() == {"drafts": 1, "duplicates": 0, "in_review": 0}
+
+
 def test_ingested_draft_origin_is_read_from_its_key(draft):
     report = RawReport.objects.get(incident=draft)
     assert review.draft_origin(draft) == (report.pk, 0)
