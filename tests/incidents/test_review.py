@@ -296,6 +296,32 @@ def test_four_eyes_hold_in_the_queue(client, users, reference_data):
     assert post(client, do=f"publish:{own.pk}", tab="in_review").status_code == 403
 
 
+def test_a_reviewer_sends_back_from_the_in_review_tab_with_a_comment(client, users, draft):
+    review.review_accept(draft.pk, user=users["editor"])
+    client.force_login(users["reviewer"])
+    page = client.get(reverse("review:queue"), {"tab": "in_review"}).content.decode()
+    html = item_html(page, draft)
+    assert f'value="publish:{draft.pk}"' in html and f'value="send_back:{draft.pk}"' in html
+    assert f'value="discard:{draft.pk}"' not in html
+    post(client, do=f"send_back:{draft.pk}", **{f"comment-{draft.pk}": "Check the toll."})
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+    assert draft.review_comments.get().text == "Check the toll."
+    # Without a comment, the service refuses and says why.
+    review.review_accept(draft.pk, user=users["editor"])
+    response = post(client, do=f"send_back:{draft.pk}", tab="in_review")
+    shown = [str(m) for m in response.wsgi_request._messages]
+    assert shown[-1] == f"#{draft.pk}: Say what the editor should change."
+    assert Incident.objects.get(pk=draft.pk).status == Status.IN_REVIEW
+
+
+def test_the_queue_speaks_french(client, users, draft):
+    client.force_login(users["editor"])
+    page = client.get(reverse("review:queue"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "File de relecture" in page and "Nouveaux brouillons" in page
+    assert "Accepter (soumettre à la relecture)" in page
+
+
 def test_discard_retracts_the_draft_and_marks_the_report_keeping_its_evidence(client, users, draft):
     report = RawReport.objects.get(incident=draft)
     content = bytes(report.content)
