@@ -13,6 +13,28 @@ from dataclasses import dataclass
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+# The extractor's codes for casualty figures (incidents/ingest/extract.py), as editors read them.
+CASUALTY_KINDS = {
+    "killed": pgettext_lazy("people", "killed"),
+    "injured": pgettext_lazy("people", "injured"),
+    "abducted": pgettext_lazy("people", "abducted"),
+}
+CASUALTY_CATEGORIES = {
+    "civilians": gettext_lazy("civilians"),
+    "children": gettext_lazy("children"),
+    "state_forces": gettext_lazy("state forces"),
+    "armed_group": gettext_lazy("armed group"),
+    "unknown": gettext_lazy("status unknown"),
+}
+
+
+def casualty_labels(item: dict) -> tuple[str, str]:
+    """The kind and the category of a casualty figure, in words."""
+    kind, category = item.get("kind", ""), item.get("category", "")
+    return str(CASUALTY_KINDS.get(kind, kind)), str(CASUALTY_CATEGORIES.get(category, category))
+
 
 # In order of precedence when two spans overlap.
 KINDS = ("place", "actor", "casualty", "date", "type", "source")
@@ -53,9 +75,10 @@ def _place_title(mention: dict, geocoded: dict | None) -> str:
 
 def _casualty_title(item: dict) -> str:
     figures = "–".join(str(item.get(k)) for k in ("low", "best", "high") if item.get(k) is not None)
+    kind, category = casualty_labels(item)
     return _("%(kind)s, %(category)s: %(figures)s") % {
-        "kind": item.get("kind", ""),
-        "category": item.get("category", ""),
+        "kind": kind,
+        "category": category,
         "figures": figures or "?",
     }
 

@@ -17,7 +17,7 @@ from incidents.ingest.models import (
     ReviewDecision,
 )
 from incidents.models import Incident, IncidentActor, Origin, Status
-from incidents.review.highlight import event_marks, text_marked
+from incidents.review.highlight import casualty_labels, event_marks, text_marked
 from incidents.review.services import DISCARDED_TAG, draft_origin
 
 TABS = ("drafts", "duplicates", "in_review")
@@ -188,7 +188,7 @@ def _fill(item: ReviewItem, report: RawReport, index: int) -> None:
     item.chosen_place = item.places[chosen] if chosen is not None else None
     item.actor_mentions = event.get("actors", [])
     item.dates = event.get("dates", [])
-    item.casualties = event.get("casualties", [])
+    item.casualties = [{**c, "labels": casualty_labels(c)} for c in event.get("casualties", [])]
     item.event_type = event.get("sub_event_type") or event.get("event_type") or ""
     item.outcome = decision.get("outcome", "")
     item.score = decision.get("score")
