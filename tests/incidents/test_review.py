@@ -453,13 +453,26 @@ def test_the_stored_evidence_is_a_download_of_the_bytes(client, users, draft):
     assert response["Content-Type"] == "application/octet-stream"
 
 
-def test_correct_returns_to_the_queue_after_saving(client, users, draft):
+def test_correct_goes_to_the_form_and_back_and_the_correction_is_measured(client, users, draft):
+    from tests.incidents.test_forms import edit_data
+
     client.force_login(users["editor"])
     page = client.get(reverse("review:queue")).content.decode()
-    link = re.search(rf'href="(/incidents/{draft.pk}/edit/\?next=[^"]+)"', page).group(1)
-    assert unescape(link).endswith("next=/review/%3Ftab%3Ddrafts%26page%3D1")
-    form = client.get(unescape(link)).context
-    assert form is not None
+    link = unescape(re.search(rf'href="(/incidents/{draft.pk}/edit/\?next=[^"]+)"', page).group(1))
+    data = edit_data(client, draft)
+    data["incident-sub_event_type"] = "shelling_artillery_missile"
+    data["incident-event_type"] = "explosions_remote_violence"
+    response = client.post(link, data)
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    assert response["Location"] == "/review/?tab=drafts&page=1"
+    post(client, do=f"accept:{draft.pk}", tab="drafts")
+    assert ExtractionFeedback.objects.get(incident=draft).changed == ["sub_event_type"]
+    # Only this site's paths: another host's address is not followed.
+    data = edit_data(client, draft)
+    response = client.post(
+        reverse("incidents:edit", args=[draft.pk]) + "?next=https://evil.example/", data
+    )
+    assert response["Location"] == reverse("incidents:detail", args=[draft.pk])
 
 
 def test_a_draft_whose_report_has_no_decision_is_still_a_new_draft(draft):
