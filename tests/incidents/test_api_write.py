@@ -308,3 +308,16 @@ def test_two_concurrent_requests_with_the_same_key_make_one_draft(write_key, act
     assert answers[0].content == answers[1].content
     assert sorted("Idempotent-Replayed" in r for r in answers) == [False, True]
     assert Incident.objects.count() == 1 and Claim.objects.count() == 1
+
+
+def test_an_actor_slug_with_a_nul_character_is_a_400_not_a_server_error(client, write_key, actors):
+    # Found by schemathesis: PostgreSQL cannot compare text holding NUL, so the lookup failed.
+    body = draft_body()
+    body["participants"][0]["actor"] = "jn\x00im"
+    body["claims"][0]["claimed_perpetrator"] = "\x00"
+    response = post(client, body, write_key)
+    assert response.status_code == 400
+    errors = response.json()
+    assert errors["participants"]["0"]["actor"] == ["Null characters are not allowed."]
+    assert errors["claims"]["0"]["claimed_perpetrator"] == ["Null characters are not allowed."]
+    assert not Incident.objects.exists()
