@@ -8,9 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from rest_framework.renderers import JSONRenderer
 
-from incidents.api.records import CSV_COLUMNS
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from incidents.api.records import CSV_COLUMNS, FORMULA_STARTS
 
 
 class JSONFormat(JSONRenderer):

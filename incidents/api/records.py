@@ -261,6 +261,25 @@ COLUMNS: tuple[Column, ...] = (
 
 CSV_COLUMNS = tuple(c for c in COLUMNS if c.name != "actors")
 
+# Each participant once, in (sequence, id) order: the lists below aggregate this sorted input
+# (one sort per incident, where an ORDER BY in each of the eight aggregates sorted eight times).
+_PARTICIPANTS = """
+    SELECT p.id, p.acled_position, p.ucdp_side, p.initiator, p.claimed_responsibility,
+           p.sequence, a.name{actor_json}
+    FROM incidents_incidentactor p
+    -- One index probe per participant (OFFSET 0 keeps it a probe): a hash of the whole actor
+    -- table for every incident costs more.
+    CROSS JOIN LATERAL (SELECT * FROM actors_actor x WHERE x.id = p.actor_id OFFSET 0) a
+    WHERE p.incident_id = i.id
+    ORDER BY p.sequence, p.id
+"""
+_ACTOR_JSON = """,
+           json_build_object('id', a.id, 'slug', a.slug, 'name', a.name, 'acronym', a.acronym,
+      'kind', a.kind, 'acled_position', p.acled_position, 'ucdp_side', p.ucdp_side,
+      'inter', coalesce(p.acled_inter, a.acled_inter,
+                        (%(labels)s::jsonb->'inter_by_kind'->>a.kind)::int),
+      'initiator', p.initiator, 'claimed_responsibility', p.claimed_responsibility) AS actor"""
+
 _FROM_TEMPLATE = """
 FROM page
 JOIN incidents_incident i ON i.id = page.id
@@ -268,24 +287,14 @@ LEFT JOIN incidents_adminarea a1 ON a1.id = i.admin1_id
 LEFT JOIN incidents_adminarea a2 ON a2.id = i.admin2_id
 CROSS JOIN LATERAL (
   SELECT
-    {participant_lists},
-    json_agg(json_build_object('id', a.id, 'slug', a.slug, 'name', a.name, 'acronym', a.acronym,
-      'kind', a.kind, 'acled_position', p.acled_position, 'ucdp_side', p.ucdp_side,
-      'inter', coalesce(p.acled_inter, a.acled_inter,
-                        (%(labels)s::jsonb->'inter_by_kind'->>a.kind)::int),
-      'initiator', p.initiator, 'claimed_responsibility', p.claimed_responsibility)
-      ORDER BY p.acled_position, p.sequence, p.id) AS actors
-  FROM incidents_incidentactor p
-  -- One index probe per participant (OFFSET 0 keeps it a probe): a hash of the whole actor
-  -- table for every incident costs more.
-  CROSS JOIN LATERAL (SELECT * FROM actors_actor x WHERE x.id = p.actor_id OFFSET 0) a
-  WHERE p.incident_id = i.id
+    {participant_lists}{actors_json}
+  FROM ({participants}) p
 ) pa
 CROSS JOIN LATERAL (
-  SELECT
-    count(*) AS n,
-    count(DISTINCT c.source_id) AS sources,
-    string_agg(
+  -- A source is cited once per incident (claim_one_per_source): its claims count its sources.
+  SELECT count(*) AS n, count(c.source_id) AS sources, string_agg(c.line, '; ') AS summary
+  FROM (
+    SELECT c.source_id,
       CASE WHEN s.confidential AND NOT %(confidential)s
            THEN %(labels)s::jsonb->>'confidential_source' ELSE s.publisher END
       || ' (' || s.reliability || c.credibility || '): '
@@ -296,10 +305,11 @@ CROSS JOIN LATERAL (
              THEN coalesce(c.fatalities_best, c.fatalities_low)::text
            ELSE coalesce(c.fatalities_low::text, '?') || '-'
                 || coalesce(c.fatalities_high::text, '?')
-         END,
-      '; ' ORDER BY s.reliability, c.credibility, c.id) AS summary
-  FROM incidents_claim c JOIN incidents_source s ON s.id = c.source_id
-  WHERE c.incident_id = i.id
+         END AS line
+    FROM incidents_claim c JOIN incidents_source s ON s.id = c.source_id
+    WHERE c.incident_id = i.id
+    ORDER BY s.reliability, c.credibility, c.id
+  ) c
 ) cl
 CROSS JOIN LATERAL (
   SELECT CASE
@@ -310,22 +320,29 @@ CROSS JOIN LATERAL (
 """
 
 
-_FROM = _FROM_TEMPLATE.replace(
-    "{participant_lists}",
-    ",\n    ".join(
-        f"string_agg(a.name, '; ' ORDER BY p.sequence, p.id) FILTER (WHERE {condition}) AS {name}"
+def _from(*, actors_json: bool) -> str:
+    lists = ",\n    ".join(
+        f"string_agg(p.name, '; ') FILTER (WHERE {condition}) AS {name}"
         for name, condition in PARTICIPANT_LISTS.items()
-    ),
-)
+    )
+    return (
+        _FROM_TEMPLATE.replace("{participant_lists}", lists)
+        .replace(
+            "{actors_json}",
+            ",\n    json_agg(p.actor ORDER BY p.acled_position, p.sequence, p.id) AS actors"
+            if actors_json
+            else "",
+        )
+        .replace(
+            "{participants}",
+            _PARTICIPANTS.replace("{actor_json}", _ACTOR_JSON if actors_json else ""),
+        )
+    )
 
 
+_FROM = _from(actors_json=True)
 # The CSV download's FROM: the same, without the participants as JSON (CSV has no `actors`).
-_ACTORS_JSON_START = ",\n    json_agg(json_build_object('id', a.id"
-_ACTORS_JSON_END = "AS actors"
-_FROM_CSV = (
-    _FROM[: _FROM.index(_ACTORS_JSON_START)]
-    + _FROM[_FROM.index(_ACTORS_JSON_END) + len(_ACTORS_JSON_END) :]
-)
+_FROM_CSV = _from(actors_json=False)
 
 
 def _labels() -> str:
@@ -437,8 +454,14 @@ def stream_rows(
 
 # --- CSV built by PostgreSQL (COPY ... TO STDOUT): a full download without a Python loop per row
 
-# Text a spreadsheet would run as a formula gets a leading apostrophe (formats.neutralised).
-_NEUTRALISED = r"regexp_replace(({})::text, '^([=+@\t\r-])', '''\1')"
+# Text a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return)
+# gets a leading apostrophe, as formats.neutralised() does: a test of the first character's
+# code (a third of the time of a regular expression).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CODES = ", ".join(str(ord(c)) for c in FORMULA_STARTS)
+_NEUTRALISED = (
+    "CASE WHEN ascii({text}) IN (" + _FORMULA_CODES + ") THEN '''' || {text} ELSE {text} END"
+)
 
 
 def _csv_cell(column: Column) -> str:
@@ -451,12 +474,14 @@ def _csv_cell(column: Column) -> str:
         return f"({column.sql})::float8"
     if column.type == "integer":
         return column.sql
-    text = column.sql
+    text = f"({column.sql})::text"
     if column.type == "array":
-        text = f"array_to_string({text}, '; ')"
+        text = f"array_to_string({column.sql}, '; ')"
     elif column.name in ("published_at", "updated_at"):
-        text = f"to_json({text}) #>> '{{}}'"
-    return _NEUTRALISED.format(text)
+        return f"to_json({column.sql}) #>> '{{}}'"  # ISO 8601: never a formula
+    elif column.name in ("date_start", "date_end"):
+        return text  # YYYY-MM-DD: never a formula
+    return _NEUTRALISED.format(text=text)
 
 
 def csv_copy_sql(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) -> tuple[str, dict]:
