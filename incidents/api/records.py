@@ -223,23 +223,21 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "harm_assessments",
-        "(SELECT count(*) FROM incidents_civilianharmreport h WHERE h.incident_id = i.id)",
+        "ex.harm_assessments",
         "#meta+harm_assessments",
         "integer",
         False,
     ),
     Column(
         "acled_event_ids",
-        "(SELECT coalesce(string_agg(e.event_id_cnty, ';' ORDER BY e.event_id_cnty), '') "
-        "FROM incidents_acledevent e WHERE e.incident_id = i.id)",
+        "ex.acled_event_ids",
         "#event+id+acled",
         "string",
         False,
     ),
     Column(
         "ucdp_ged_ids",
-        "(SELECT coalesce(string_agg(e.ged_id::text, ';' ORDER BY e.ged_id), '') "
-        "FROM incidents_ucdpevent e WHERE e.incident_id = i.id)",
+        "ex.ucdp_ged_ids",
         "#event+id+ucdp",
         "string",
         False,
@@ -282,9 +280,11 @@ _ACTOR_JSON = """,
 
 _FROM_TEMPLATE = """
 FROM page
-JOIN incidents_incident i ON i.id = page.id
-LEFT JOIN incidents_adminarea a1 ON a1.id = i.admin1_id
-LEFT JOIN incidents_adminarea a2 ON a2.id = i.admin2_id
+-- Every join a probe by key (a nested loop), so the rows come out in the page's order and the
+-- wide rows are never sorted again (a full download's external sort cost more than the rest).
+CROSS JOIN LATERAL (SELECT * FROM incidents_incident x WHERE x.id = page.id OFFSET 0) i
+LEFT JOIN LATERAL (SELECT * FROM incidents_adminarea x WHERE x.id = i.admin1_id OFFSET 0) a1 ON true
+LEFT JOIN LATERAL (SELECT * FROM incidents_adminarea x WHERE x.id = i.admin2_id OFFSET 0) a2 ON true
 CROSS JOIN LATERAL (
   SELECT
     {participant_lists}{actors_json}
@@ -311,6 +311,16 @@ CROSS JOIN LATERAL (
     ORDER BY s.reliability, c.credibility, c.id
   ) c
 ) cl
+-- Once per incident (a CSV cell names its value twice).
+CROSS JOIN LATERAL (
+  SELECT
+    (SELECT count(*) FROM incidents_civilianharmreport h WHERE h.incident_id = i.id)
+      AS harm_assessments,
+    (SELECT coalesce(string_agg(e.event_id_cnty, ';' ORDER BY e.event_id_cnty), '')
+     FROM incidents_acledevent e WHERE e.incident_id = i.id) AS acled_event_ids,
+    (SELECT coalesce(string_agg(e.ged_id::text, ';' ORDER BY e.ged_id), '')
+     FROM incidents_ucdpevent e WHERE e.incident_id = i.id) AS ucdp_ged_ids
+) ex
 CROSS JOIN LATERAL (
   SELECT CASE
     WHEN NOT %(coarse)s OR i.location IS NULL THEN i.location
@@ -382,9 +392,16 @@ class Shape:
         }
 
 
-def _page_sql(queryset: QuerySet, order: list[str], select: str) -> tuple[str, list]:
-    """`select` over the queryset's incidents, in its order (`order`, SQL on `i`)."""
-    ids_sql, ids_params = queryset.values_list("id").query.sql_with_params()
+def _page_sql(
+    queryset: QuerySet, order: list[str], select: str, from_: str = _FROM
+) -> tuple[str, list]:
+    """`select` over the queryset's incidents, in its order (`order`, SQL on `i`: the same
+    ordering as the queryset's). The page is the queryset's ids with its sort keys, sorted (a
+    narrow sort); the records are built in that order and never sorted again."""
+    keys = [term.split()[0].removeprefix("i.") for term in order]
+    ids_sql, ids_params = queryset.values_list(
+        *dict.fromkeys(["id", *keys])
+    ).query.sql_with_params()
     # Named parameters for ours; the queryset's positional ones are renamed to match.
     names = {f"q{n}": value for n, value in enumerate(ids_params)}
     ids_sql = ids_sql.replace("%%", "\0")
@@ -392,7 +409,8 @@ def _page_sql(queryset: QuerySet, order: list[str], select: str) -> tuple[str, l
         ids_sql = ids_sql.replace("%s", f"%({name})s", 1)
     ids_sql = ids_sql.replace("\0", "%%")
     sql = (
-        f"WITH page AS MATERIALIZED ({ids_sql}) SELECT {select} {_FROM} ORDER BY {', '.join(order)}"
+        f"SELECT {select} {from_.replace('FROM page', f'FROM ({ids_sql}) page', 1)} "
+        f"ORDER BY {', '.join(term.replace('i.', 'page.', 1) for term in order)}"
     )
     return sql, names
 
@@ -414,10 +432,13 @@ def record_rows(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) -> 
 
 
 def feature_sql() -> str:
+    # The text json_build_object() would make, put together without parsing the geometry's
+    # GeoJSON back into json first.
     return (
-        "json_build_object('type', 'Feature', 'id', i.id, "
-        "'geometry', ST_AsGeoJSON(g.point, 6)::json, "
-        f"'properties', (SELECT row_to_json(r) FROM (SELECT {_record_sql()}) r))::text"
+        '\'{"type" : "Feature", "id" : \' || i.id '
+        "|| ', \"geometry\" : ' || coalesce(ST_AsGeoJSON(g.point, 6), 'null') "
+        "|| ', \"properties\" : ' "
+        f"|| (SELECT row_to_json(r) FROM (SELECT {_record_sql()}) r)::text || '}}'"
     )
 
 
@@ -488,8 +509,7 @@ def csv_copy_sql(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) ->
     """COPY of the CSV rows (no header) of the queryset's incidents, in order, with its
     parameters (bound client-side: COPY takes none)."""
     select = ", ".join(f"{_csv_cell(c)} AS {c.name}" for c in CSV_COLUMNS)
-    sql, params = _page_sql(queryset, order_sql(ordering), select)
-    sql = sql.replace(_FROM, _FROM_CSV)
+    sql, params = _page_sql(queryset, order_sql(ordering), select, _FROM_CSV)
     return f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", {**params, **shape.params()}
 
 
