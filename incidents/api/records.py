@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import get_language
+from psycopg.adapt import Loader
 
 from actors.models import ACLED_INTER_BY_KIND
 from incidents.geo.countries import COUNTRIES
@@ -419,15 +420,29 @@ def order_sql(ordering: tuple[str, ...]) -> list[str]:
     return [f"i.{f.lstrip('-')} {'DESC' if f.startswith('-') else 'ASC'}" for f in ordering]
 
 
-def record_rows(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) -> list[str]:
-    """The JSON text of each incident's record, in order (one query)."""
+def record_rows(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) -> list[bytes]:
+    """The JSON text (UTF-8) of each incident's record, in order (one query)."""
     sql, params = _page_sql(
         queryset,
         order_sql(ordering),
         f"(SELECT row_to_json(r) FROM (SELECT {_record_sql()}) r)::text",
     )
+    return _utf8_rows(sql, {**params, **shape.params()})
+
+
+class _UTF8Loader(Loader):
+    """Text as the bytes the server sent (the database's encoding is UTF-8)."""
+
+    def load(self, data) -> bytes:
+        return bytes(data)
+
+
+def _utf8_rows(sql: str, params: dict) -> list[bytes]:
+    """The first column of each row as PostgreSQL sent it (UTF-8 bytes): the JSON goes out as
+    it came in, without decoding it into str and encoding it back."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, {**params, **shape.params()})
+        cursor.cursor.adapters.register_loader("text", _UTF8Loader)
+        cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -442,12 +457,10 @@ def feature_sql() -> str:
     )
 
 
-def feature_rows(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) -> list[str]:
-    """The GeoJSON Feature text of each incident (one query)."""
+def feature_rows(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) -> list[bytes]:
+    """The GeoJSON Feature text (UTF-8) of each incident (one query)."""
     sql, params = _page_sql(queryset, order_sql(ordering), feature_sql())
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {**params, **shape.params()})
-        return [row[0] for row in cursor.fetchall()]
+    return _utf8_rows(sql, {**params, **shape.params()})
 
 
 def stream_rows(

@@ -404,7 +404,7 @@ class IncidentList(ReadView):
                 encode_cursor(query.ordering, [last[f.lstrip("-")] for f in query.fields]),
             )
         if self.format == "geojson":
-            body = "".join(formats.feature_collection(rows, next=following))
+            body = formats.feature_collection_bytes(rows, next=following)
             response = HttpResponse(body, content_type="application/geo+json")
         elif self.format == "csv":
             response = HttpResponse(
@@ -412,7 +412,7 @@ class IncidentList(ReadView):
                 content_type="text/csv; charset=utf-8",
             )
         else:
-            body = '{"next":' + json.dumps(following) + ',"results":[' + ",".join(rows) + "]}"
+            body = b'{"next":%s,"results":[%s]}' % (json.dumps(following).encode(), b",".join(rows))
             response = HttpResponse(body, content_type="application/json")
         if following:
             response["Link"] = f'<{following}>; rel="next"'
