@@ -345,5 +345,7 @@ INGEST_USER_AGENT = env_str("INGEST_USER_AGENT", "SahelIncidentMonitor/1.0 (feed
 API_EXPORT_BACKGROUND_ROWS = env_int("API_EXPORT_BACKGROUND_ROWS", 200_000)
 API_EXPORT_DIR = env_str("API_EXPORT_DIR", str(BASE_DIR / "var" / "exports"))
 API_EXPORT_KEEP_HOURS = env_int("API_EXPORT_KEEP_HOURS", 24)
+# How long the write API remembers an Idempotency-Key (incidents/api/idempotency.py).
+API_IDEMPOTENCY_KEEP_HOURS = env_int("API_IDEMPOTENCY_KEEP_HOURS", 24)
 # Task modules outside an app's tasks.py, for the worker to load.
 CELERY_IMPORTS = ("incidents.api.tasks",)

@@ -8,9 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from rest_framework.renderers import JSONRenderer
 
-from incidents.api.records import CSV_COLUMNS
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from incidents.api.records import CSV_COLUMNS, FORMULA_STARTS
 
 
 class JSONFormat(JSONRenderer):
@@ -71,8 +69,8 @@ def csv_lines(
         yield writer.writerow([neutralised(record.get(name)) for name, _ in columns])
 
 
-def incident_csv_lines(rows: Iterable[str], *, hxl: bool) -> Iterator[str]:
-    """The CSV of incident records given as JSON text."""
+def incident_csv_lines(rows: Iterable[str | bytes], *, hxl: bool) -> Iterator[str]:
+    """The CSV of incident records given as JSON text (or its UTF-8)."""
     return csv_lines(
         (json.loads(row) for row in rows), ((c.name, c.hxl) for c in CSV_COLUMNS), hxl=hxl
     )
@@ -85,6 +83,14 @@ def feature_collection(features: Iterable[str], **members: object) -> Iterator[s
     for n, feature in enumerate(features):
         yield feature if n == 0 else "," + feature
     yield "]}"
+
+
+def feature_collection_bytes(features: list[bytes], **members: object) -> bytes:
+    """A GeoJSON FeatureCollection around Feature texts given as UTF-8, whole (a page): the
+    same text as feature_collection()."""
+    extra = "".join(f"{json.dumps(k)}:{json.dumps(v)}," for k, v in members.items())
+    start = ('{"type":"FeatureCollection",' + extra + '"features":[').encode()
+    return start + b",".join(features) + b"]}"
 
 
 def incident_csv_download(blocks: Iterable[bytes], *, hxl: bool) -> Iterator[bytes]:

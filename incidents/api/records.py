@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import get_language
+from psycopg.adapt import Loader
 
 from actors.models import ACLED_INTER_BY_KIND
 from incidents.geo.countries import COUNTRIES
@@ -223,23 +224,21 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "harm_assessments",
-        "(SELECT count(*) FROM incidents_civilianharmreport h WHERE h.incident_id = i.id)",
+        "ex.harm_assessments",
         "#meta+harm_assessments",
         "integer",
         False,
     ),
     Column(
         "acled_event_ids",
-        "(SELECT coalesce(string_agg(e.event_id_cnty, ';' ORDER BY e.event_id_cnty), '') "
-        "FROM incidents_acledevent e WHERE e.incident_id = i.id)",
+        "ex.acled_event_ids",
         "#event+id+acled",
         "string",
         False,
     ),
     Column(
         "ucdp_ged_ids",
-        "(SELECT coalesce(string_agg(e.ged_id::text, ';' ORDER BY e.ged_id), '') "
-        "FROM incidents_ucdpevent e WHERE e.incident_id = i.id)",
+        "ex.ucdp_ged_ids",
         "#event+id+ucdp",
         "string",
         False,
@@ -261,31 +260,42 @@ COLUMNS: tuple[Column, ...] = (
 
 CSV_COLUMNS = tuple(c for c in COLUMNS if c.name != "actors")
 
-_FROM_TEMPLATE = """
-FROM page
-JOIN incidents_incident i ON i.id = page.id
-LEFT JOIN incidents_adminarea a1 ON a1.id = i.admin1_id
-LEFT JOIN incidents_adminarea a2 ON a2.id = i.admin2_id
-CROSS JOIN LATERAL (
-  SELECT
-    {participant_lists},
-    json_agg(json_build_object('id', a.id, 'slug', a.slug, 'name', a.name, 'acronym', a.acronym,
+# Each participant once, in (sequence, id) order: the lists below aggregate this sorted input
+# (one sort per incident, where an ORDER BY in each of the eight aggregates sorted eight times).
+_PARTICIPANTS = """
+    SELECT p.id, p.acled_position, p.ucdp_side, p.initiator, p.claimed_responsibility,
+           p.sequence, a.name{actor_json}
+    FROM incidents_incidentactor p
+    -- One index probe per participant (OFFSET 0 keeps it a probe): a hash of the whole actor
+    -- table for every incident costs more.
+    CROSS JOIN LATERAL (SELECT * FROM actors_actor x WHERE x.id = p.actor_id OFFSET 0) a
+    WHERE p.incident_id = i.id
+    ORDER BY p.sequence, p.id
+"""
+_ACTOR_JSON = """,
+           json_build_object('id', a.id, 'slug', a.slug, 'name', a.name, 'acronym', a.acronym,
       'kind', a.kind, 'acled_position', p.acled_position, 'ucdp_side', p.ucdp_side,
       'inter', coalesce(p.acled_inter, a.acled_inter,
                         (%(labels)s::jsonb->'inter_by_kind'->>a.kind)::int),
-      'initiator', p.initiator, 'claimed_responsibility', p.claimed_responsibility)
-      ORDER BY p.acled_position, p.sequence, p.id) AS actors
-  FROM incidents_incidentactor p
-  -- One index probe per participant (OFFSET 0 keeps it a probe): a hash of the whole actor
-  -- table for every incident costs more.
-  CROSS JOIN LATERAL (SELECT * FROM actors_actor x WHERE x.id = p.actor_id OFFSET 0) a
-  WHERE p.incident_id = i.id
-) pa
+      'initiator', p.initiator, 'claimed_responsibility', p.claimed_responsibility) AS actor"""
+
+_FROM_TEMPLATE = """
+FROM page
+-- Every join a probe by key (a nested loop), so the rows come out in the page's order and the
+-- wide rows are never sorted again (a full download's external sort cost more than the rest).
+CROSS JOIN LATERAL (SELECT * FROM incidents_incident x WHERE x.id = page.id OFFSET 0) i
+LEFT JOIN LATERAL (SELECT * FROM incidents_adminarea x WHERE x.id = i.admin1_id OFFSET 0) a1 ON true
+LEFT JOIN LATERAL (SELECT * FROM incidents_adminarea x WHERE x.id = i.admin2_id OFFSET 0) a2 ON true
 CROSS JOIN LATERAL (
   SELECT
-    count(*) AS n,
-    count(DISTINCT c.source_id) AS sources,
-    string_agg(
+    {participant_lists}{actors_json}
+  FROM ({participants}) p
+) pa
+CROSS JOIN LATERAL (
+  -- A source is cited once per incident (claim_one_per_source): its claims count its sources.
+  SELECT count(*) AS n, count(c.source_id) AS sources, string_agg(c.line, '; ') AS summary
+  FROM (
+    SELECT c.source_id,
       CASE WHEN s.confidential AND NOT %(confidential)s
            THEN %(labels)s::jsonb->>'confidential_source' ELSE s.publisher END
       || ' (' || s.reliability || c.credibility || '): '
@@ -296,11 +306,22 @@ CROSS JOIN LATERAL (
              THEN coalesce(c.fatalities_best, c.fatalities_low)::text
            ELSE coalesce(c.fatalities_low::text, '?') || '-'
                 || coalesce(c.fatalities_high::text, '?')
-         END,
-      '; ' ORDER BY s.reliability, c.credibility, c.id) AS summary
-  FROM incidents_claim c JOIN incidents_source s ON s.id = c.source_id
-  WHERE c.incident_id = i.id
+         END AS line
+    FROM incidents_claim c JOIN incidents_source s ON s.id = c.source_id
+    WHERE c.incident_id = i.id
+    ORDER BY s.reliability, c.credibility, c.id
+  ) c
 ) cl
+-- Once per incident (a CSV cell names its value twice).
+CROSS JOIN LATERAL (
+  SELECT
+    (SELECT count(*) FROM incidents_civilianharmreport h WHERE h.incident_id = i.id)
+      AS harm_assessments,
+    (SELECT coalesce(string_agg(e.event_id_cnty, ';' ORDER BY e.event_id_cnty), '')
+     FROM incidents_acledevent e WHERE e.incident_id = i.id) AS acled_event_ids,
+    (SELECT coalesce(string_agg(e.ged_id::text, ';' ORDER BY e.ged_id), '')
+     FROM incidents_ucdpevent e WHERE e.incident_id = i.id) AS ucdp_ged_ids
+) ex
 CROSS JOIN LATERAL (
   SELECT CASE
     WHEN NOT %(coarse)s OR i.location IS NULL THEN i.location
@@ -310,22 +331,29 @@ CROSS JOIN LATERAL (
 """
 
 
-_FROM = _FROM_TEMPLATE.replace(
-    "{participant_lists}",
-    ",\n    ".join(
-        f"string_agg(a.name, '; ' ORDER BY p.sequence, p.id) FILTER (WHERE {condition}) AS {name}"
+def _from(*, actors_json: bool) -> str:
+    lists = ",\n    ".join(
+        f"string_agg(p.name, '; ') FILTER (WHERE {condition}) AS {name}"
         for name, condition in PARTICIPANT_LISTS.items()
-    ),
-)
+    )
+    return (
+        _FROM_TEMPLATE.replace("{participant_lists}", lists)
+        .replace(
+            "{actors_json}",
+            ",\n    json_agg(p.actor ORDER BY p.acled_position, p.sequence, p.id) AS actors"
+            if actors_json
+            else "",
+        )
+        .replace(
+            "{participants}",
+            _PARTICIPANTS.replace("{actor_json}", _ACTOR_JSON if actors_json else ""),
+        )
+    )
 
 
+_FROM = _from(actors_json=True)
 # The CSV download's FROM: the same, without the participants as JSON (CSV has no `actors`).
-_ACTORS_JSON_START = ",\n    json_agg(json_build_object('id', a.id"
-_ACTORS_JSON_END = "AS actors"
-_FROM_CSV = (
-    _FROM[: _FROM.index(_ACTORS_JSON_START)]
-    + _FROM[_FROM.index(_ACTORS_JSON_END) + len(_ACTORS_JSON_END) :]
-)
+_FROM_CSV = _from(actors_json=False)
 
 
 def _labels() -> str:
@@ -365,9 +393,16 @@ class Shape:
         }
 
 
-def _page_sql(queryset: QuerySet, order: list[str], select: str) -> tuple[str, list]:
-    """`select` over the queryset's incidents, in its order (`order`, SQL on `i`)."""
-    ids_sql, ids_params = queryset.values_list("id").query.sql_with_params()
+def _page_sql(
+    queryset: QuerySet, order: list[str], select: str, from_: str = _FROM
+) -> tuple[str, list]:
+    """`select` over the queryset's incidents, in its order (`order`, SQL on `i`: the same
+    ordering as the queryset's). The page is the queryset's ids with its sort keys, sorted (a
+    narrow sort); the records are built in that order and never sorted again."""
+    keys = [term.split()[0].removeprefix("i.") for term in order]
+    ids_sql, ids_params = queryset.values_list(
+        *dict.fromkeys(["id", *keys])
+    ).query.sql_with_params()
     # Named parameters for ours; the queryset's positional ones are renamed to match.
     names = {f"q{n}": value for n, value in enumerate(ids_params)}
     ids_sql = ids_sql.replace("%%", "\0")
@@ -375,7 +410,8 @@ def _page_sql(queryset: QuerySet, order: list[str], select: str) -> tuple[str, l
         ids_sql = ids_sql.replace("%s", f"%({name})s", 1)
     ids_sql = ids_sql.replace("\0", "%%")
     sql = (
-        f"WITH page AS MATERIALIZED ({ids_sql}) SELECT {select} {_FROM} ORDER BY {', '.join(order)}"
+        f"SELECT {select} {from_.replace('FROM page', f'FROM ({ids_sql}) page', 1)} "
+        f"ORDER BY {', '.join(term.replace('i.', 'page.', 1) for term in order)}"
     )
     return sql, names
 
@@ -384,32 +420,47 @@ def order_sql(ordering: tuple[str, ...]) -> list[str]:
     return [f"i.{f.lstrip('-')} {'DESC' if f.startswith('-') else 'ASC'}" for f in ordering]
 
 
-def record_rows(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) -> list[str]:
-    """The JSON text of each incident's record, in order (one query)."""
+def record_rows(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) -> list[bytes]:
+    """The JSON text (UTF-8) of each incident's record, in order (one query)."""
     sql, params = _page_sql(
         queryset,
         order_sql(ordering),
         f"(SELECT row_to_json(r) FROM (SELECT {_record_sql()}) r)::text",
     )
+    return _utf8_rows(sql, {**params, **shape.params()})
+
+
+class _UTF8Loader(Loader):
+    """Text as the bytes the server sent (the database's encoding is UTF-8)."""
+
+    def load(self, data) -> bytes:
+        return bytes(data)
+
+
+def _utf8_rows(sql: str, params: dict) -> list[bytes]:
+    """The first column of each row as PostgreSQL sent it (UTF-8 bytes): the JSON goes out as
+    it came in, without decoding it into str and encoding it back."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, {**params, **shape.params()})
+        cursor.cursor.adapters.register_loader("text", _UTF8Loader)
+        cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
 
 def feature_sql() -> str:
+    # The text json_build_object() would make, put together without parsing the geometry's
+    # GeoJSON back into json first.
     return (
-        "json_build_object('type', 'Feature', 'id', i.id, "
-        "'geometry', ST_AsGeoJSON(g.point, 6)::json, "
-        f"'properties', (SELECT row_to_json(r) FROM (SELECT {_record_sql()}) r))::text"
+        '\'{"type" : "Feature", "id" : \' || i.id '
+        "|| ', \"geometry\" : ' || coalesce(ST_AsGeoJSON(g.point, 6), 'null') "
+        "|| ', \"properties\" : ' "
+        f"|| (SELECT row_to_json(r) FROM (SELECT {_record_sql()}) r)::text || '}}'"
     )
 
 
-def feature_rows(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) -> list[str]:
-    """The GeoJSON Feature text of each incident (one query)."""
+def feature_rows(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) -> list[bytes]:
+    """The GeoJSON Feature text (UTF-8) of each incident (one query)."""
     sql, params = _page_sql(queryset, order_sql(ordering), feature_sql())
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {**params, **shape.params()})
-        return [row[0] for row in cursor.fetchall()]
+    return _utf8_rows(sql, {**params, **shape.params()})
 
 
 def stream_rows(
@@ -437,8 +488,14 @@ def stream_rows(
 
 # --- CSV built by PostgreSQL (COPY ... TO STDOUT): a full download without a Python loop per row
 
-# Text a spreadsheet would run as a formula gets a leading apostrophe (formats.neutralised).
-_NEUTRALISED = r"regexp_replace(({})::text, '^([=+@\t\r-])', '''\1')"
+# Text a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return)
+# gets a leading apostrophe, as formats.neutralised() does: a test of the first character's
+# code (a third of the time of a regular expression).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CODES = ", ".join(str(ord(c)) for c in FORMULA_STARTS)
+_NEUTRALISED = (
+    "CASE WHEN ascii({text}) IN (" + _FORMULA_CODES + ") THEN '''' || {text} ELSE {text} END"
+)
 
 
 def _csv_cell(column: Column) -> str:
@@ -451,27 +508,39 @@ def _csv_cell(column: Column) -> str:
         return f"({column.sql})::float8"
     if column.type == "integer":
         return column.sql
-    text = column.sql
+    text = f"({column.sql})::text"
     if column.type == "array":
-        text = f"array_to_string({text}, '; ')"
+        text = f"array_to_string({column.sql}, '; ')"
     elif column.name in ("published_at", "updated_at"):
-        text = f"to_json({text}) #>> '{{}}'"
-    return _NEUTRALISED.format(text)
+        return f"to_json({column.sql}) #>> '{{}}'"  # ISO 8601: never a formula
+    elif column.name in ("date_start", "date_end"):
+        return text  # YYYY-MM-DD: never a formula
+    return _NEUTRALISED.format(text=text)
 
 
 def csv_copy_sql(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) -> tuple[str, dict]:
     """COPY of the CSV rows (no header) of the queryset's incidents, in order, with its
     parameters (bound client-side: COPY takes none)."""
     select = ", ".join(f"{_csv_cell(c)} AS {c.name}" for c in CSV_COLUMNS)
-    sql, params = _page_sql(queryset, order_sql(ordering), select)
-    sql = sql.replace(_FROM, _FROM_CSV)
+    sql, params = _page_sql(queryset, order_sql(ordering), select, _FROM_CSV)
     return f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", {**params, **shape.params()}
+
+
+CSV_PIECE_BYTES = 64 * 1024
 
 
 def csv_copy_blocks(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) -> Iterator[bytes]:
     """The CSV rows as PostgreSQL writes them, block by block as they arrive: a download of any
     size at constant memory, without a Python step per row."""
     sql, params = csv_copy_sql(queryset, ordering, shape)
+    # PostgreSQL sends a row at a time: handed on in pieces of about 64 KB, so that the Python
+    # steps (here, in the response, in the server) are per piece, not per row.
+    piece = bytearray()
     with connection.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
         for block in copy:
-            yield bytes(block)
+            piece += block
+            if len(piece) >= CSV_PIECE_BYTES:
+                yield bytes(piece)
+                piece.clear()
+    if piece:
+        yield bytes(piece)

@@ -10,7 +10,7 @@ import django_filters
 import pghistory
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 
 from actors.models import ActorKind
 from incidents import selectors
-from incidents.api import exports, formats, records, write
+from incidents.api import exports, formats, idempotency, records, write
 from incidents.api.access import (
     AnonymousThrottle,
     Caller,
@@ -87,6 +87,13 @@ ERROR_SCHEMA = {
     "description": "`detail`, or the parameters at fault with their messages",
 }
 ERRORS = {400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 429: ERROR_SCHEMA}
+
+
+class KeyReused(exceptions.APIException):
+    """422: an Idempotency-Key sent again with another request."""
+
+    status_code = 422
+    default_code = "idempotency_key_reused"
 
 
 def bad_parameter(name: str, message: str) -> exceptions.ValidationError:
@@ -397,7 +404,7 @@ class IncidentList(ReadView):
                 encode_cursor(query.ordering, [last[f.lstrip("-")] for f in query.fields]),
             )
         if self.format == "geojson":
-            body = "".join(formats.feature_collection(rows, next=following))
+            body = formats.feature_collection_bytes(rows, next=following)
             response = HttpResponse(body, content_type="application/geo+json")
         elif self.format == "csv":
             response = HttpResponse(
@@ -405,7 +412,7 @@ class IncidentList(ReadView):
                 content_type="text/csv; charset=utf-8",
             )
         else:
-            body = '{"next":' + json.dumps(following) + ',"results":[' + ",".join(rows) + "]}"
+            body = b'{"next":%s,"results":[%s]}' % (json.dumps(following).encode(), b",".join(rows))
             response = HttpResponse(body, content_type="application/json")
         if following:
             response["Link"] = f'<{following}>; rel="next"'
@@ -433,15 +440,60 @@ class IncidentList(ReadView):
     @extend_schema(
         operation_id="incidents_create",
         request=write.IncidentDraftIn,
-        parameters=[p for p in FORMAT_PARAMETERS if p.name in ("key", "email")],
-        responses={201: record_schema(), **ERRORS},
+        parameters=[
+            *[p for p in FORMAT_PARAMETERS if p.name in ("key", "email")],
+            OpenApiParameter(
+                idempotency.HEADER,
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": idempotency.MAX_LENGTH,
+                    "pattern": "^[!-~]+$",
+                },
+                OpenApiParameter.HEADER,
+                description="Optional; a new value (a UUID) per new incident. A retry with the "
+                "same value and the same body gets the first answer again (and "
+                "`Idempotent-Replayed: true`) and makes no second draft, for "
+                f"{settings.API_IDEMPOTENCY_KEEP_HOURS} hours; the same value with another "
+                "body is a 422.",
+            ),
+        ],
+        responses={201: record_schema(), 422: ERROR_SCHEMA, **ERRORS},
         description="A trusted system (a key with the `write` scope, or an editor signed in) "
         "creates a **draft** incident with its participants and claims (each with its source), "
         "checked by the same rules as the site's forms. All or nothing: any error is a 400 "
         "naming each field at its place in the body, and nothing is saved. Drafts are not "
-        "shown to partners: an editor reviews and publishes them.",
+        "shown to partners: an editor reviews and publishes them. Send an `Idempotency-Key` "
+        "to retry safely.",
     )
     def post(self, request):
+        try:
+            key = idempotency.idempotency_key_of(request)
+        except idempotency.IdempotencyKeyInvalid as invalid:
+            raise bad_parameter(idempotency.HEADER, str(invalid)) from None
+        if key is None:
+            return self.draft_create(request)
+        sender = idempotency.sender_of(request)
+        fingerprint = idempotency.request_fingerprint(request, request.data)
+        with transaction.atomic():
+            try:
+                replay = idempotency.idempotent_request_claim(sender, key, fingerprint)
+            except idempotency.IdempotencyKeyReused as reused:
+                raise KeyReused({idempotency.HEADER: [str(reused)]}) from None
+            if replay is not None:
+                response = HttpResponse(
+                    replay.body, status=replay.status, content_type="application/json"
+                )
+                response["Idempotent-Replayed"] = "true"
+                return response
+            # A 400 raises: the claim is rolled back with the rest, and the key is free again.
+            response = self.draft_create(request)
+            idempotency.idempotent_request_answer(
+                sender, key, response.status_code, response.content.decode()
+            )
+        return response
+
+    def draft_create(self, request):
         body = write.IncidentDraftIn(data=request.data)
         if not body.is_valid():
             raise exceptions.ValidationError(body.errors)

@@ -22,6 +22,7 @@ from typing import TypeVar
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -82,16 +83,27 @@ class StrictSerializer(serializers.Serializer):
         return value
 
 
+class ActorSlugField(serializers.SlugRelatedField):
+    """An actor by its slug. A value no column can hold (a NUL character) is refused before it
+    is looked up: PostgreSQL would fail on it rather than find nothing."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=Actor.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            ProhibitNullCharactersValidator()(data)
+        except ValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return super().to_internal_value(data)
+
+
 def _choice(choices, **kwargs) -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=choices, **kwargs)
 
 
 class ParticipantIn(StrictSerializer):
-    actor = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Actor.objects.all(),
-        help_text=gettext_lazy("The actor's slug (see /api/v1/actors/)."),
-    )
+    actor = ActorSlugField(help_text=gettext_lazy("The actor's slug (see /api/v1/actors/)."))
     acled_position = _choice(AcledPosition.choices, required=False, allow_blank=True)
     ucdp_side = _choice(UcdpSide.choices, required=False, allow_blank=True)
     acled_inter = serializers.IntegerField(
@@ -132,9 +144,7 @@ class ClaimIn(StrictSerializer):
     summary = serializers.CharField(help_text=gettext_lazy("What the source says."))
     quote = serializers.CharField(required=False, allow_blank=True)
     credibility = _choice(Credibility.choices, required=False)
-    claimed_perpetrator = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Actor.objects.all(), required=False, allow_null=True
-    )
+    claimed_perpetrator = ActorSlugField(required=False, allow_null=True)
     claims_responsibility = serializers.BooleanField(required=False, default=False)
     perpetrator_text = serializers.CharField(required=False, allow_blank=True, max_length=300)
     targets_text = serializers.CharField(required=False, allow_blank=True, max_length=300)

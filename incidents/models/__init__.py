@@ -38,6 +38,7 @@ from incidents.models.incident import (
 from incidents.models.mapcells import MapCell
 from incidents.models.partners import (
     CoordinatePolicy,
+    IdempotentRequest,
     KeyScope,
     Organisation,
     OrganisationAPIKey,
@@ -76,6 +77,7 @@ __all__ = [
     "GeoPrecision",
     "HarmGrade",
     "HarmMeans",
+    "IdempotentRequest",
     "Incident",
     "IncidentActor",
     "IncidentTombstone",

@@ -93,3 +93,38 @@ class OrganisationAPIKey(AbstractAPIKey):
                 condition=Q(scope__in=KeyScope.values), name="organisation_api_key_scope_valid"
             )
         ]
+
+
+class IdempotentRequest(models.Model):
+    """A write sent with an `Idempotency-Key` header, remembered so that a retry of it (a trusted
+    system that lost the answer) gets the first answer again instead of making a second draft.
+    Scoped to who sent it (one API key, or one signed-in user): the same header value from
+    another key is another request. Kept API_IDEMPOTENCY_KEEP_HOURS (see
+    incidents/api/idempotency.py)."""
+
+    owner = models.CharField(_("sent by"), max_length=100, editable=False)
+    key = models.CharField(_("idempotency key"), max_length=255, editable=False)
+    request_hash = models.CharField(
+        _("request fingerprint"),
+        max_length=64,
+        editable=False,
+        help_text=_("SHA-256 of the method, path and body: a reuse of the key must match it."),
+    )
+    # Set in the transaction that claimed the key, before it commits: no other request ever
+    # sees a row without its answer (a retry meanwhile waits on the row's lock).
+    status = models.PositiveSmallIntegerField(_("answer status"), null=True, editable=False)
+    response_body = models.TextField(_("answer"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), db_default=Now(), editable=False)
+
+    class Meta:
+        verbose_name = _("idempotent request")
+        verbose_name_plural = _("idempotent requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "key"], name="idempotent_request_owner_key_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotent_request_created")]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.key}"

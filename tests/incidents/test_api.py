@@ -621,3 +621,51 @@ def test_the_geocoder_names_the_parameter_it_cannot_use(partner, reference_data,
     response = partner.get("/api/v1/geocode/", query)
     assert response.status_code == 400
     assert parameter in response.json()
+
+
+def test_participants_and_claims_are_listed_in_a_stable_order(partner):
+    """Each list by the participants' sequence (then id), `actors` by position then sequence,
+    the claims by the source's reliability then the claim's credibility: in JSON and CSV."""
+    incident = published()
+    made = {}
+    for name, position, sequence, side, initiator in (
+        ("Alpha", "actor1", 0, "A", True),
+        ("Bravo", "assoc_actor_1", 1, "A", True),
+        ("Charlie", "assoc_actor_1", 0, "B", False),
+        ("Delta", "actor2", 0, "B", True),
+    ):
+        made[name] = IncidentActorFactory(
+            incident=incident,
+            actor=ActorFactory(name=name),
+            acled_position=position,
+            sequence=sequence,
+            ucdp_side=side,
+            initiator=initiator,
+        )
+    for publisher, reliability, credibility in (
+        ("Late", "B", 3),
+        ("First", "A", 5),
+        ("Mid", "B", 2),
+    ):
+        ClaimFactory(
+            incident=incident,
+            source=SourceFactory(publisher=publisher, reliability=reliability),
+            credibility=credibility,
+            fatalities_best=1,
+            fatalities_low=1,
+            fatalities_high=1,
+        )
+    expected = {
+        "assoc_actor_1": "Charlie; Bravo",
+        "side_a": "Alpha; Bravo",
+        "side_b": "Charlie; Delta",
+        "initiators": "Alpha; Delta; Bravo",
+        "claims_summary": "First (A5): 1; Mid (B2): 1; Late (B3): 1",
+    }
+    row = partner.get(f"{URL}{incident.pk}/").json()
+    assert {name: row[name] for name in expected} == expected
+    assert [a["name"] for a in row["actors"]] == ["Alpha", "Delta", "Charlie", "Bravo"]
+    assert (row["claims_count"], row["source_count"]) == (3, 3)
+    text = body_of(partner.get(URL, {"format": "csv"}))
+    [csv_row] = list(csv.DictReader(io.StringIO(text)))
+    assert {name: csv_row[name] for name in expected} == expected

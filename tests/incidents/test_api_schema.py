@@ -12,7 +12,7 @@ from schemathesis.config import SchemathesisConfig
 from config.wsgi import application
 from incidents.models import Status
 from incidents.services import api_key_create
-from tests.factories import ClaimFactory, HarmAssessmentFactory, IncidentFactory
+from tests.factories import ActorFactory, ClaimFactory, HarmAssessmentFactory, IncidentFactory
 
 # Requests the schema allows (a request it forbids reaches Django's own 404 for a path that is
 # no route, say, which is not the API's answer).
@@ -55,4 +55,32 @@ def test_the_api_answers_as_its_schema_says(case, api_key):
     # exist: 400 naming it); every other check runs.
     case.call_and_validate(
         headers={"Authorization": f"Api-Key {api_key}"}, excluded_checks=[positive_data_acceptance]
+    )
+
+
+# The write path with a write-scoped key: generated drafts are created or refused with a 400
+# naming their faults (an actor slug that does not exist, dates out of order...), never a 5xx,
+# and every answer is the one the schema documents.
+write_operations = schema.include(method="POST", path="/api/v1/incidents/")
+
+
+@pytest.fixture
+def write_key(db, keep_the_test_connection):
+    ActorFactory(slug="jnim")
+    ActorFactory(slug="fama")
+    return api_key_create("Schema writer", scope="write")[1]
+
+
+@write_operations.parametrize()
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_the_write_api_answers_as_its_schema_says(case, write_key):
+    if case.query and "key" in case.query:
+        del case.query["key"]
+    case.call_and_validate(
+        headers={"Authorization": f"Api-Key {write_key}"},
+        excluded_checks=[positive_data_acceptance],
     )

@@ -3,12 +3,25 @@ participants and claims through the services, all or nothing; errors name each f
 key is refused; drafts stay out of partners' reads; every record is attributed."""
 
 import json
+import threading
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
 from pghistory.models import Events
 
-from incidents.models import Claim, Incident, IncidentActor, Organisation, Source, Status
+from incidents.models import (
+    Claim,
+    IdempotentRequest,
+    Incident,
+    IncidentActor,
+    Organisation,
+    Source,
+    Status,
+)
 from incidents.services import api_key_create
 from tests.factories import ActorFactory, SourceFactory
 
@@ -204,3 +217,107 @@ def test_the_schema_documents_the_request_body(client):
     properties = schema["components"]["schemas"][name]["properties"]
     assert {"title", "participants", "claims", "longitude"} <= set(properties)
     assert "201" in operation["responses"] and "400" in operation["responses"]
+
+
+# --- Idempotency-Key: a retry gets the first answer and never makes a second draft
+
+
+def test_a_retry_with_the_same_idempotency_key_gets_the_first_answer_and_no_second_draft(
+    client, write_key, actors
+):
+    first = post(client, draft_body(), write_key, HTTP_IDEMPOTENCY_KEY="draft-42")
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first
+    # The same document again (its keys in another order): the same answer, nothing written.
+    reordered = dict(reversed(list(draft_body().items())))
+    again = post(client, reordered, write_key, HTTP_IDEMPOTENCY_KEY="draft-42")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.content == first.content
+    assert Incident.objects.count() == 1 and Claim.objects.count() == 1
+    # Another key is another request.
+    other = post(client, draft_body(), write_key, HTTP_IDEMPOTENCY_KEY="draft-43")
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    assert Incident.objects.count() == 2
+
+
+def test_an_idempotency_key_reused_with_another_body_is_a_422_naming_the_header(
+    client, write_key, actors
+):
+    post(client, draft_body(), write_key, HTTP_IDEMPOTENCY_KEY="draft-42")
+    reused = post(client, draft_body(title="Other"), write_key, HTTP_IDEMPOTENCY_KEY="draft-42")
+    assert reused.status_code == 422
+    assert "another request body" in reused.json()["Idempotency-Key"][0]
+    assert list(Incident.objects.values_list("title", flat=True)) == ["Ambush near Boni"]
+
+
+def test_idempotency_keys_belong_to_one_api_key(client, write_key, actors):
+    other_key = api_key_create("Field Network", scope="write", name="second")[1]
+    first = post(client, draft_body(), write_key, HTTP_IDEMPOTENCY_KEY="draft-42")
+    second = post(client, draft_body(), other_key, HTTP_IDEMPOTENCY_KEY="draft-42")
+    assert second.status_code == 201 and "Idempotent-Replayed" not in second
+    assert second.json()["id"] != first.json()["id"]
+
+
+def test_a_refused_request_leaves_its_idempotency_key_free_for_the_corrected_body(
+    client, write_key, actors
+):
+    bad = post(client, draft_body(geo_precision=9), write_key, HTTP_IDEMPOTENCY_KEY="draft-42")
+    assert bad.status_code == 400 and not IdempotentRequest.objects.exists()
+    good = post(client, draft_body(), write_key, HTTP_IDEMPOTENCY_KEY="draft-42")
+    assert good.status_code == 201 and Incident.objects.count() == 1
+
+
+def test_an_expired_idempotency_key_is_forgotten(client, write_key, actors, settings):
+    first = post(client, draft_body(), write_key, HTTP_IDEMPOTENCY_KEY="draft-42")
+    IdempotentRequest.objects.update(
+        created_at=timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_KEEP_HOURS, minutes=1)
+    )
+    again = post(client, draft_body(), write_key, HTTP_IDEMPOTENCY_KEY="draft-42")
+    assert again.status_code == 201 and again.json()["id"] != first.json()["id"]
+    assert IdempotentRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize("value", ["", "a b", "é", "x" * 256])
+def test_a_malformed_idempotency_key_is_a_400_naming_the_header(client, write_key, actors, value):
+    response = post(client, draft_body(), write_key, HTTP_IDEMPOTENCY_KEY=value)
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()
+    assert not Incident.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_requests_with_the_same_key_make_one_draft(write_key, actors):
+    """Two threads, each its own database connection, post the same key at the same moment:
+    one writes, the other waits on the claim and gets the same answer."""
+    start = threading.Barrier(2)
+    answers = []
+
+    def send():
+        try:
+            start.wait()
+            response = post(Client(), draft_body(), write_key, HTTP_IDEMPOTENCY_KEY="race-1")
+            answers.append(response)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [r.status_code for r in answers] == [201, 201]
+    assert answers[0].content == answers[1].content
+    assert sorted("Idempotent-Replayed" in r for r in answers) == [False, True]
+    assert Incident.objects.count() == 1 and Claim.objects.count() == 1
+
+
+def test_an_actor_slug_with_a_nul_character_is_a_400_not_a_server_error(client, write_key, actors):
+    # Found by schemathesis: PostgreSQL cannot compare text holding NUL, so the lookup failed.
+    body = draft_body()
+    body["participants"][0]["actor"] = "jn\x00im"
+    body["claims"][0]["claimed_perpetrator"] = "\x00"
+    response = post(client, body, write_key)
+    assert response.status_code == 400
+    errors = response.json()
+    assert errors["participants"]["0"]["actor"] == ["Null characters are not allowed."]
+    assert errors["claims"]["0"]["claimed_perpetrator"] == ["Null characters are not allowed."]
+    assert not Incident.objects.exists()
