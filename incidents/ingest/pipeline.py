@@ -10,6 +10,7 @@ killed at any point leaves either nothing or everything written, and a report ab
 that another worker is writing up at the same moment sees that incident."""
 
 import hashlib
+import io
 import json
 import logging
 from dataclasses import dataclass
@@ -86,6 +87,7 @@ def report_store(
     title: str = "",
     published_at: datetime | None = None,
     content_type: str = "",
+    dataset_version: str = "",
 ) -> tuple[RawReport, bool]:
     """Stores a report unless it is stored already (by normalised URL or content hash); returns
     it and whether it is new. Two workers storing the same report at once both get the one row:
@@ -106,6 +108,7 @@ def report_store(
         content_type=content_type[:200],
         content_sha256=digest,
         text=text,
+        dataset_version=dataset_version,
     )
     try:
         with transaction.atomic():
@@ -296,9 +299,11 @@ def source_repoll(source_ids) -> int:
 def report_process(report_id: int) -> RawReport:
     """Runs a report through extraction, geocoding, matching and writing; a report already done
     is returned as it is. Raises whatever fails (the caller records it)."""
-    report = RawReport.objects.get(pk=report_id)
+    report = RawReport.objects.select_related("source").get(pk=report_id)
     if report.status in DONE_STATUSES:
         return report
+    if report_dataset(report):
+        return dataset_report_import(report_id)
     if report.extraction is None or report.geocoding is None:
         report_extract(report)
     return report_apply(report_id)
@@ -858,7 +863,47 @@ def dataset_import(kind: str, path: str, *, version: str = "", max_errors: int =
     (incidents/interchange/): a known event is updated, not duplicated, so importing a newer
     release of the same dataset is safe. Each row is its own transaction: a row that does not fit
     is reported (with its line and the column at fault) and the others are imported."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return dataset_file_import(kind, handle, version=version, max_errors=max_errors)
+
+
+# The dataset each kind of export source holds.
+DATASET_OF_SOURCE_KIND = {IngestSourceKind.UCDP_CSV: "ucdp", IngestSourceKind.ACLED_CSV: "acled"}
+
+
+def report_dataset(report: RawReport) -> str:
+    """ "ucdp" or "acled" for a report that is an uploaded dataset export, else ""."""
+    return DATASET_OF_SOURCE_KIND.get(report.source.kind, "")
+
+
+def dataset_report_import(report_id: int) -> RawReport:
+    """Imports an uploaded export stored as a raw report (its bytes), in one transaction that
+    holds the report's row: a worker killed mid-import leaves nothing imported and the report to
+    be imported again; two deliveries of the task import it once. What the import did (rows,
+    imported, each refused row with its line and error) is kept on the report."""
+    from dataclasses import asdict
+
+    with transaction.atomic():
+        report = RawReport.objects.select_for_update().select_related("source").get(pk=report_id)
+        if report.status in DONE_STATUSES:
+            return report
+        kind = report_dataset(report)
+        if not kind:
+            raise IngestError(f"report {report_id} is not a dataset export")
+        handle = io.StringIO(bytes(report.content).decode("utf-8-sig"), newline="")
+        result = dataset_file_import(kind, handle, version=report.dataset_version)
+        report.match = {"import": {"dataset": kind, **asdict(result)}}
+        report.status = ReportStatus.IMPORTED
+        report.last_error = "\n".join(result.errors)[:MAX_ERROR]
+        report.save(update_fields=["match", "status", "last_error"])
+    return report
+
+
+def dataset_file_import(kind: str, handle, *, version: str = "", max_errors: int = 50):
+    """dataset_import of an open CSV file (text)."""
     import csv
+
+    from django.core.exceptions import ValidationError
 
     from incidents.interchange.acled import acled_row_import
     from incidents.interchange.common import InterchangeError
@@ -869,15 +914,15 @@ def dataset_import(kind: str, path: str, *, version: str = "", max_errors: int =
     row_import = acled_row_import if kind == "acled" else ucdp_row_import
     rows = imported = 0
     errors: list[str] = []
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            rows += 1
-            try:
-                with transaction.atomic():
-                    row_import(row, version=version)
-            except (InterchangeError, ValueError) as exc:
-                if len(errors) < max_errors:
-                    errors.append(f"line {line}: {exc}")
-                continue
-            imported += 1
+    for line, row in enumerate(csv.DictReader(handle), start=2):
+        rows += 1
+        try:
+            with transaction.atomic():
+                row_import(row, version=version)
+        except (InterchangeError, ValueError, ValidationError) as exc:
+            if len(errors) < max_errors:
+                message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else exc
+                errors.append(f"line {line}: {message}")
+            continue
+        imported += 1
     return DatasetImportReport(rows=rows, imported=imported, errors=errors)
