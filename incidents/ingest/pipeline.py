@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -24,6 +25,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
+from incidents.geo.countries import BY_NAME
 from incidents.geo.geocoder import geocode
 from incidents.ingest import fetch
 from incidents.ingest.matching import Decision, EventFacts, MatchResult, match_event
@@ -327,18 +329,51 @@ def report_extract(report: RawReport) -> None:
 
 
 def geocode_events(events: list[dict], *, published: date) -> list[dict]:
-    """For each event, each place geocoded with all the report's other places as context, and
-    the one chosen for the event's point (the most precise found, then the surest)."""
-    expressions = [p["expression"] or p["name"] for e in events for p in e.get("places", [])]
+    """For each event, each place geocoded with context, and the one chosen for the event's
+    point (the most precise found, then the surest). The context is what the event's own
+    passage names (its other places, and the countries it names: "au Niger, ... à Torodi"),
+    or, for an event that names nothing else, the report's other places: in a brief about two
+    countries, one incident's places must not pull the other's to a homonym."""
+    expressions = [_expression(p) for e in events for p in e.get("places", [])]
     results = []
     for event in events:
+        own = [_expression(p) for p in event.get("places", [])]
+        countries = countries_named(_span_text(event))
         places = []
         for index, place in enumerate(event.get("places", [])):
-            expression = place.get("expression") or place.get("name") or ""
-            context = [other for other in expressions if other != expression]
+            expression = _expression(place)
+            context = [other for other in own if other != expression] + countries
+            if not context:
+                context = [other for other in expressions if other != expression]
             places.append({"index": index, **_geocoded(expression, context, published)})
         results.append({"places": places, "chosen": _chosen(places)})
     return results
+
+
+def _expression(place: dict) -> str:
+    return place.get("expression") or place.get("name") or ""
+
+
+# Country names as reports write them (English and French); the river Niger is not the country.
+_COUNTRY_NAME = re.compile(
+    r"(?<!fleuve )(?<!River )(?<!river )\b("
+    + "|".join(
+        sorted(
+            (re.escape(n.title()) for n in BY_NAME if " " not in n or n == "burkina faso"),
+            key=len,
+            reverse=True,
+        )
+    )
+    + r"|Burkina)\b(?! [Rr]iver)"
+)
+
+
+def countries_named(text: str) -> list[str]:
+    """The countries a passage names, once each, as it writes them."""
+    seen: dict[str, str] = {}
+    for m in _COUNTRY_NAME.finditer(text):
+        seen.setdefault(m.group(1).casefold(), m.group(1))
+    return list(seen.values())
 
 
 def _geocoded(expression: str, context: list[str], published: date) -> dict:
