@@ -53,6 +53,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def gazetteer_cache_empty():
+    """Each test starts with the geocoder's per-process cache empty: its gazetteer is not the
+    previous test's (rolled back or emptied)."""
+    from incidents.geo.geocoder import GAZETTEER_CACHE
+
+    GAZETTEER_CACHE.clear()
+
+
+@pytest.fixture(autouse=True)
 def english_unless_asked():
     """Each test starts in the default language: a page requested in French (LocaleMiddleware
     activates it for the thread) must not leave later tests reading French messages."""
