@@ -568,28 +568,6 @@ def place_search(query: str, *, countries=None, limit: int = 10) -> list[Candida
 # Admin areas
 
 
-AREA_SQL = """
-WITH q AS (SELECT sahel_normalise(%(q)s) AS q),
-m AS (
-    SELECT a.id, a.level, a.country_code, a.code, a.{name} AS name,
-           greatest(similarity(sahel_normalise(a.name_en), q.q),
-                    similarity(sahel_normalise(a.name_fr), q.q)) AS sim
-    FROM incidents_adminarea a, q
-    WHERE a.level = ANY(%(levels)s::int[])
-      AND (%(countries)s::text[] IS NULL OR a.country_code = ANY(%(countries)s::text[]))
-      AND (sahel_normalise(a.name_en) = q.q OR sahel_normalise(a.name_fr) = q.q
-           OR replace(sahel_normalise(a.name_en), ' ', '') = replace(q.q, ' ', '')
-           OR replace(sahel_normalise(a.name_fr), ' ', '') = replace(q.q, ' ', ''))
-)
-SELECT m.id, m.level, m.country_code, m.name, m.sim,
-       ST_X(pt.p), ST_Y(pt.p)
-FROM m JOIN incidents_adminarea a ON a.id = m.id
-CROSS JOIN LATERAL (SELECT CASE WHEN ST_Covers(a.geom_simplified, ST_Centroid(a.geom_simplified))
-                                THEN ST_Centroid(a.geom_simplified)
-                                ELSE ST_PointOnSurface(a.geom_simplified) END AS p) pt
-ORDER BY m.level DESC, m.sim DESC, m.id
-"""
-
 ADMIN_FEATURES = {1: ("ADM1",), 2: ("ADM2",), 3: ("ADM3", "ADM4", "ADMD")}
 
 
@@ -600,17 +578,54 @@ def _areas(name: str, levels: tuple[int, ...], countries: list[str] | None) -> l
     return list(GAZETTEER_CACHE.get(key, lambda: _areas_uncached(name, levels, countries)))
 
 
+# Every boundary polygon's names and point, read once per process (a few hundred rows): an
+# area's name is then found without a query. Its point is the polygon's centroid, or a point
+# on its surface when the centroid falls outside.
+AREA_INDEX_SQL = """
+SELECT a.id, a.level, a.country_code, a.name_en, a.name_fr, ST_X(pt.p), ST_Y(pt.p)
+FROM incidents_adminarea a
+CROSS JOIN LATERAL (SELECT CASE WHEN ST_Covers(a.geom_simplified, ST_Centroid(a.geom_simplified))
+                                THEN ST_Centroid(a.geom_simplified)
+                                ELSE ST_PointOnSurface(a.geom_simplified) END AS p) pt
+WHERE a.level <= 2
+"""
+
+
+def _area_index() -> dict[str, list[tuple]]:
+    index: dict[str, list[tuple]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(AREA_INDEX_SQL)
+        for area_id, level, country, name_en, name_fr, lon, lat in cursor.fetchall():
+            names = {normalise_name(name_en or ""), normalise_name(name_fr or "")} - {""}
+            row = (area_id, level, country, name_en, name_fr, lon, lat, names)
+            for key in {n.replace(" ", "") for n in names}:
+                index.setdefault(key, []).append(row)
+    return index
+
+
+def _polygon_areas(name: str, levels: list[int], countries) -> list[Area]:
+    """The areas at `levels` named `name` once normalised (in English or French, spaces aside),
+    the most detailed level first."""
+    query = normalise_name(name)
+    found = []
+    for area_id, level, country, name_en, name_fr, lon, lat, names in GAZETTEER_CACHE.get(
+        ("area index",), _area_index
+    ).get(query.replace(" ", ""), []):
+        if level not in levels or (countries and country not in countries):
+            continue
+        # similarity() of equal names is 1; of names equal but for spaces, a little less.
+        sim = 1.0 if query in names else 0.9
+        label = name_fr if _admin_name_column() == "name_fr" else name_en
+        found.append(Area(level, label, country, lon, lat, area_id=area_id, score=sim))
+    found.sort(key=lambda a: (-a.level, -a.score, a.area_id))
+    return found
+
+
 def _areas_uncached(name: str, levels, countries) -> list[Area]:
     areas: list[Area] = []
     polygon_levels = [lvl for lvl in levels if lvl <= 2]
     if polygon_levels:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                AREA_SQL.replace("{name}", _admin_name_column()),
-                {"q": name, "levels": polygon_levels, "countries": countries},
-            )
-            for area_id, level, country, area_name, sim, lon, lat in cursor.fetchall():
-                areas.append(Area(level, area_name, country, lon, lat, area_id=area_id, score=sim))
+        areas.extend(_polygon_areas(name, polygon_levels, countries))
     found_levels = {a.level for a in areas}
     wanted = [lvl for lvl in levels if lvl >= 1 and lvl not in found_levels]
     if wanted:
