@@ -936,6 +936,7 @@ def _casualties(text: str, start: int, end: int, language: str) -> list[Casualty
             kind = (
                 _kind_just_before(part[max(previous_end, q.start - 25) : q.start])
                 or _kind_near(part, head_end, stop)
+                or _coordinated_kind(part, quantities, i, following)
                 or _kind_before(part, previous_end, q.start)
             )
         if not kind and claims:
@@ -970,6 +971,20 @@ def _casualties(text: str, start: int, end: int, language: str) -> list[Casualty
             parent = claim
         previous_end = head_end
     return claims
+
+
+def _coordinated_kind(part: str, quantities: list, i: int, following: list[int]) -> str:
+    """The kind of a figure joined to the next by "and" ("five police officers and two
+    civilians were killed", "trois soldats et deux civils ont été tués"): the next one's."""
+    if not following:
+        return ""
+    j = following[0]
+    between = part[quantities[i][1][2] : quantities[j][0].start]
+    if not re.fullmatch(r"\s*(?:,|and|et|as\s+well\s+as|ainsi\s+que)\s*", between, re.I):
+        return ""
+    later = [k for k in following if k > j]
+    stop = quantities[later[0]][0].start if later else len(part)
+    return _kind_near(part, quantities[j][1][2], stop)
 
 
 def _attributions(part: str) -> list[tuple[str, int, int]]:

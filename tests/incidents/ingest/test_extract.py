@@ -729,3 +729,23 @@ def test_the_countries_a_passage_names_are_read_but_not_the_river():
         "Mali",
     ]
     assert countries_named("un bateau sur le fleuve Niger; along the Niger River") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gunmen attacked a checkpoint near Djibo on Monday. Four gendarmes and two civilians "
+        "were killed, a security source said.",
+        "Des hommes armés ont attaqué lundi un poste près de Djibo. Quatre gendarmes et deux "
+        "civils ont été tués, selon une source sécuritaire.",
+    ],
+)
+def test_figures_joined_by_and_share_the_verb_after_them(text):
+    from incidents.ingest.pipeline import claim_figures
+
+    event = only_event(text)
+    assert [(c.kind, c.category, c.best) for c in event.casualties] == [
+        ("killed", "state_forces", 4),
+        ("killed", "civilians", 2),
+    ]
+    assert claim_figures(event.as_dict()["casualties"])["fatalities_best"] == 6
