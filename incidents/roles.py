@@ -67,6 +67,8 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
         | {("incidents", "view_personal_data")}
         # Ingestion's sources and raw reports (drafts' evidence): staff only.
         | _codenames(_INGEST_MODELS, ["view"])
+        # They upload reports and dataset exports they received (incidents/ingest/uploads.py).
+        | {("incidents", "upload_rawreport")}
     )
     # The workflow log (review comments, retractions, merges and splits): read by those who
     # edit; the services write it, no one by hand.

@@ -53,6 +53,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def gazetteer_cache_empty():
+    """Each test starts with the geocoder's per-process cache empty: its gazetteer is not the
+    previous test's (rolled back or emptied)."""
+    from incidents.geo.geocoder import GAZETTEER_CACHE
+
+    GAZETTEER_CACHE.clear()
+
+
+@pytest.fixture(autouse=True)
 def english_unless_asked():
     """Each test starts in the default language: a page requested in French (LocaleMiddleware
     activates it for the thread) must not leave later tests reading French messages."""
@@ -88,64 +97,85 @@ def celery_worker_name() -> str:
     return f"{settings.CELERY_TASK_DEFAULT_QUEUE}@{socket.gethostname()}"
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
-    """A real `celery worker` process on the test queue, against the test database and Redis."""
+def celery_worker_start(
+    name: str, queues: list[str], log_path: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """Starts a real `celery worker` process (concurrency 1, its own process group) consuming
+    `queues`, against the test database and Redis, and waits until it answers a ping."""
     from config.celery import app
-    from incidents.ingest.tasks import ingest_queues
 
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    name = celery_worker_name()
-    env = {
+    worker_env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(),
+        **(env or {}),
     }
-    (ROOT / "var").mkdir(exist_ok=True)
-    # A run with its own TEST_RUN_ID has its own worker, so its own log.
-    run_id = getattr(settings, "RUN_ID", "")
-    log_name = f"test-worker-{run_id}.log" if run_id else "test-worker.log"
-    log_path = ROOT / "var" / log_name
-    log = open(log_path, "w")  # noqa: SIM115 (open while the worker runs)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            ",".join([queue, *ingest_queues()]),
-            "-n",
-            name,
-            "--concurrency=1",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    log_path.parent.mkdir(exist_ok=True)
+    with open(log_path, "a") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                ",".join(queues),
+                "-n",
+                name,
+                "--concurrency=1",
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=worker_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"the Celery worker exited with {process.returncode}; see {log_path}")
         if app.control.ping(destination=[name], timeout=0.5):
-            break
-    else:
-        process.kill()
-        pytest.fail(f"the Celery worker did not answer within 60 s; see {log_path}")
-    yield process
-    log.close()
+            return process
+    os.killpg(process.pid, signal.SIGKILL)
+    pytest.fail(f"the Celery worker did not answer within 60 s; see {log_path}")
+
+
+def celery_worker_stop(process: subprocess.Popen) -> None:
+    """Stops a worker started by celery_worker_start (warm shutdown, then SIGKILL)."""
+    if process.poll() is not None:
+        return
     os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
+
+
+def worker_log_path(stem: str = "test-worker") -> Path:
+    """var/<stem>[-<TEST_RUN_ID>].log: a run with its own TEST_RUN_ID has its own worker log."""
+    run_id = getattr(settings, "RUN_ID", "")
+    return ROOT / "var" / (f"{stem}-{run_id}.log" if run_id else f"{stem}.log")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real `celery worker` process on the test queue, against the test database and Redis."""
+    from incidents.ingest.tasks import ingest_queues
+
+    log_path = worker_log_path()
+    log_path.parent.mkdir(exist_ok=True)
+    log_path.write_text("")
+    process = celery_worker_start(
+        celery_worker_name(), [settings.CELERY_TASK_DEFAULT_QUEUE, *ingest_queues()], log_path
+    )
+    yield process
+    celery_worker_stop(process)
 
 
 @pytest.fixture

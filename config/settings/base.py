@@ -338,6 +338,8 @@ INGEST_MAX_RETRIES = env_int("INGEST_MAX_RETRIES", 5)
 INGEST_RETRY_BACKOFF_SECONDS = env_int("INGEST_RETRY_BACKOFF_SECONDS", 30)
 INGEST_HTTP_TIMEOUT = env_int("INGEST_HTTP_TIMEOUT", 20)
 INGEST_USER_AGENT = env_str("INGEST_USER_AGENT", "SahelIncidentMonitor/1.0 (feed reader)")
+# The largest file an editor may upload (a report, or an ACLED or UCDP export), in bytes.
+INGEST_UPLOAD_MAX_BYTES = env_int("INGEST_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
 
 # Partner API downloads (incidents/api/exports.py): a CSV or GeoJSON download of more incidents
 # than this is prepared by a Celery task (202 and a job URL) instead of streamed; the files go to

@@ -8,7 +8,15 @@ import hashlib
 from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CACHES, DATABASES, REDIS_URL, env_str
+from .base import (
+    BASE_DIR,
+    CACHES,
+    CELERY_BROKER_TRANSPORT_OPTIONS,
+    DATABASES,
+    REDIS_URL,
+    env_int,
+    env_str,
+)
 
 CHECKOUT_ID = hashlib.sha1(str(BASE_DIR).encode(), usedforsecurity=False).hexdigest()[:8]
 # Two runs in one checkout at once (a developer's and a helper's) need their own database and
@@ -35,6 +43,25 @@ CACHES["default"]["LOCATION"] = REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = f"sahel-tests-{CHECKOUT_ID}"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 # This run's own ingestion queues, and retries quick enough for a test to watch them.
-INGEST_QUEUE_PREFIX = f"{CELERY_TASK_DEFAULT_QUEUE}-"
+# A test that starts a worker of its own gives it queues of its own (TEST_INGEST_QUEUE_PREFIX).
+INGEST_QUEUE_PREFIX = env_str("TEST_INGEST_QUEUE_PREFIX", "") or f"{CELERY_TASK_DEFAULT_QUEUE}-"
+# A worker killed mid-task leaves its message unacknowledged in Redis; the broker gives it back
+# once it is older than the visibility timeout. The bookkeeping keys are this run's own (another
+# run's worker never restores our messages, nor ours theirs), and a test that kills a worker
+# starts the next one with a short timeout (TEST_BROKER_VISIBILITY_TIMEOUT, in seconds) and
+# sweeps every second, so the message comes back within the test.
+_UNACKED = env_str("TEST_BROKER_UNACKED_KEY", "") or f"unacked-{CHECKOUT_ID}"
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "unacked_key": _UNACKED,
+    "unacked_index_key": f"{_UNACKED}-index",
+    "unacked_mutex_key": f"{_UNACKED}-mutex",
+}
+if env_int("TEST_BROKER_VISIBILITY_TIMEOUT", 0):
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        visibility_timeout=env_int("TEST_BROKER_VISIBILITY_TIMEOUT", 0),
+        unacked_restore_interval=1,
+        unacked_restore_throttle=1,
+    )
 INGEST_MAX_RETRIES = 2
 INGEST_RETRY_BACKOFF_SECONDS = 1

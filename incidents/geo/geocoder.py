@@ -52,6 +52,7 @@ coarser precision: never silently to the country); a road alone; a country alone
 
 import math
 import re
+import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
@@ -374,27 +375,147 @@ def _admin_name_column() -> str:
     return "name_fr" if (get_language() or "en").startswith("fr") else "name_en"
 
 
+# The trigram scans, for a name some row holds exactly: the exact names alone (a btree look-up).
+# Every row the full search ranks first is one of them (tier 3, "exact", sorts first); only the
+# looser matches listed after them are left out. A name no row holds exactly (a variant
+# spelling, "Cercle de X" for "X") takes the full search.
+EXACT_IDS_SQL = "SELECT n.id FROM incidents_placename n WHERE n.normalised = sahel_normalise(%(q)s)"
+_IDS_START = SEARCH_SQL.index("    SELECT n.id FROM incidents_placename n WHERE n.normalised %")
+_IDS_END = SEARCH_SQL.index("),\nnamed AS")
+EXACT_SEARCH_SQL = SEARCH_SQL[:_IDS_START] + "    " + EXACT_IDS_SQL + "\n" + SEARCH_SQL[_IDS_END:]
+# The same ranking over names chosen beforehand (the admin rows an area's name matches).
+IDS_SEARCH_SQL = (
+    SEARCH_SQL[:_IDS_START] + "    SELECT unnest(%(ids)s::bigint[]) AS id\n" + SEARCH_SQL[_IDS_END:]
+)
+_ADMIN_AFFIX = re.compile(_ADMIN_AFFIX_SQL)
+
+
+def _admin_key(normalised: str) -> str:
+    return normalised.replace(" ", "")
+
+
+def _admin_name_index() -> dict[str, list[int]]:
+    """The names of the gazetteer's admin rows (feature class A), by what an exact match of the
+    search compares (tier 3: the name, without spaces, or without "Cercle de", "Province" ...):
+    an area's name finds its rows without a trigram scan."""
+    index: dict[str, list[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.id, n.normalised FROM incidents_placename n "
+            "JOIN incidents_place p ON p.id = n.place_id WHERE p.feature_class = 'A'"
+        )
+        for name_id, normalised in cursor.fetchall():
+            keys = {_admin_key(normalised), _admin_key(_ADMIN_AFFIX.sub("", normalised))}
+            for key in keys:
+                index.setdefault(key, []).append(name_id)
+    return index
+
+
+class _GazetteerCache:
+    """Answers of the gazetteer queries, kept per process: a report names the same regions and
+    towns again and again, and a worker geocodes report after report. Dropped when the
+    gazetteer or the boundaries change (their key is asked at most every CHECK_SECONDS) and at
+    the latest every KEEP_SECONDS (an edit of a place's point in the admin shows within it)."""
+
+    CHECK_SECONDS = 2.0
+    KEEP_SECONDS = 60.0
+    MAX_ENTRIES = 20_000
+    KEY_SQL = (
+        "SELECT (SELECT min(id) FROM incidents_placename), (SELECT max(id) FROM "
+        "incidents_placename), (SELECT count(*) FROM incidents_adminarea), "
+        "(SELECT max(updated_at) FROM incidents_adminarea)"
+    )
+
+    def __init__(self):
+        self.values: dict = {}
+        self.key = None
+        self.checked = self.filled = 0.0
+
+    def get(self, key, compute):
+        now = time.monotonic()
+        if now - self.checked >= self.CHECK_SECONDS or self.key is None:
+            with connection.cursor() as cursor:
+                cursor.execute(self.KEY_SQL)
+                table_key = tuple(cursor.fetchone())
+            if table_key != self.key or now - self.filled >= self.KEEP_SECONDS:
+                self.values.clear()
+                self.key, self.filled = table_key, now
+            self.checked = now
+        if key not in self.values:
+            if len(self.values) >= self.MAX_ENTRIES:  # the admin-name index is rebuilt then
+                self.values.clear()
+            self.values[key] = compute()
+        return self.values[key]
+
+    def clear(self) -> None:
+        self.values.clear()
+        self.key = None
+
+
+GAZETTEER_CACHE = _GazetteerCache()
+
+
 def _search(
-    query: str, *, countries: list[str] | None, limit: int, classes: list[str] | None = None
+    query: str,
+    *,
+    countries: list[str] | None,
+    limit: int,
+    classes: list[str] | None = None,
+    exact_first: bool = False,
 ) -> list[Candidate]:
+    """The gazetteer's candidates for a name, best first. With `exact_first` (geocoding, which
+    always takes an exact match over a looser one), a name some place holds exactly returns
+    those places alone, without the trigram scans; a search list (place_search) keeps the
+    looser matches after them."""
     if len(normalise_name(query)) < 2:
         return []
-    sql = SEARCH_SQL.replace("{name}", _admin_name_column())
-    # sahel_normalise leaves no % or _ (LIKE's wildcards) in the query.
-    params = {
-        "q": query,
-        "countries": countries,
-        "classes": classes,
-        "limit": limit,
-    }
-    with transaction.atomic(), connection.cursor() as cursor:
-        # pg_trgm's `%` threshold, for this transaction only: below it, short names bring
-        # thousands of rows to recheck for little gain.
-        cursor.execute(
-            "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(FUZZY_FLOOR)]
+    key = (
+        "search",
+        normalise_name(query),
+        tuple(countries or ()),
+        limit,
+        tuple(classes or ()),
+        exact_first,
+        _admin_name_column(),
+    )
+    return list(
+        GAZETTEER_CACHE.get(
+            key, lambda: _search_uncached(query, countries, limit, classes, exact_first)
         )
+    )
+
+
+def _search_uncached(query: str, countries, limit: int, classes, exact_first) -> list[Candidate]:
+    params = {"q": query, "countries": countries, "classes": classes, "limit": limit}
+    rows = _search_rows(EXACT_SEARCH_SQL, params) if exact_first else []
+    if not rows and exact_first and classes == ["A"]:
+        # Admin rows: those named exactly (tier 3) are all an area look-up uses.
+        index = GAZETTEER_CACHE.get(("admin names",), _admin_name_index)
+        ids = index.get(_admin_key(normalise_name(query)), [])
+        return _candidates(_search_rows(IDS_SEARCH_SQL, {**params, "ids": ids})) if ids else []
+    if not rows:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # pg_trgm's `%` threshold, for this transaction only: below it, short names bring
+            # thousands of rows to recheck for little gain.
+            cursor.execute(
+                "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(FUZZY_FLOOR)]
+            )
+            rows = _search_rows(SEARCH_SQL, params, cursor)
+    return _candidates(rows)
+
+
+def _search_rows(sql: str, params: dict, cursor=None) -> list[tuple]:
+    sql = sql.replace("{name}", _admin_name_column())
+    if cursor is not None:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        return cursor.fetchall()
+    with connection.cursor() as own:
+        own.execute(sql, params)
+        return own.fetchall()
+
+
+def _candidates(rows: list[tuple]) -> list[Candidate]:
+    # sahel_normalise leaves no % or _ (LIKE's wildcards) in the query.
     candidates = []
     for row in rows:
         (place_id, name, preferred, country, admin1, admin2, fclass, fcode, lon, lat, population,
@@ -447,48 +568,70 @@ def place_search(query: str, *, countries=None, limit: int = 10) -> list[Candida
 # Admin areas
 
 
-AREA_SQL = """
-WITH q AS (SELECT sahel_normalise(%(q)s) AS q),
-m AS (
-    SELECT a.id, a.level, a.country_code, a.code, a.{name} AS name,
-           greatest(similarity(sahel_normalise(a.name_en), q.q),
-                    similarity(sahel_normalise(a.name_fr), q.q)) AS sim
-    FROM incidents_adminarea a, q
-    WHERE a.level = ANY(%(levels)s::int[])
-      AND (%(countries)s::text[] IS NULL OR a.country_code = ANY(%(countries)s::text[]))
-      AND (sahel_normalise(a.name_en) = q.q OR sahel_normalise(a.name_fr) = q.q
-           OR replace(sahel_normalise(a.name_en), ' ', '') = replace(q.q, ' ', '')
-           OR replace(sahel_normalise(a.name_fr), ' ', '') = replace(q.q, ' ', ''))
-)
-SELECT m.id, m.level, m.country_code, m.name, m.sim,
-       ST_X(pt.p), ST_Y(pt.p)
-FROM m JOIN incidents_adminarea a ON a.id = m.id
-CROSS JOIN LATERAL (SELECT CASE WHEN ST_Covers(a.geom_simplified, ST_Centroid(a.geom_simplified))
-                                THEN ST_Centroid(a.geom_simplified)
-                                ELSE ST_PointOnSurface(a.geom_simplified) END AS p) pt
-ORDER BY m.level DESC, m.sim DESC, m.id
-"""
-
 ADMIN_FEATURES = {1: ("ADM1",), 2: ("ADM2",), 3: ("ADM3", "ADM4", "ADMD")}
 
 
 def _areas(name: str, levels: tuple[int, ...], countries: list[str] | None) -> list[Area]:
     """Admin areas named `name` (exactly, once normalised) at `levels`: boundary polygons first,
     else the gazetteer's admin rows ("Cercle de Bandiagara", "Bandiagara Cercle")."""
+    key = ("areas", normalise_name(name), levels, tuple(countries or ()), _admin_name_column())
+    return list(GAZETTEER_CACHE.get(key, lambda: _areas_uncached(name, levels, countries)))
+
+
+# Every boundary polygon's names and point, read once per process (a few hundred rows): an
+# area's name is then found without a query. Its point is the polygon's centroid, or a point
+# on its surface when the centroid falls outside.
+AREA_INDEX_SQL = """
+SELECT a.id, a.level, a.country_code, a.name_en, a.name_fr, ST_X(pt.p), ST_Y(pt.p)
+FROM incidents_adminarea a
+CROSS JOIN LATERAL (SELECT CASE WHEN ST_Covers(a.geom_simplified, ST_Centroid(a.geom_simplified))
+                                THEN ST_Centroid(a.geom_simplified)
+                                ELSE ST_PointOnSurface(a.geom_simplified) END AS p) pt
+WHERE a.level <= 2
+"""
+
+
+def _area_index() -> dict[str, list[tuple]]:
+    index: dict[str, list[tuple]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(AREA_INDEX_SQL)
+        for area_id, level, country, name_en, name_fr, lon, lat in cursor.fetchall():
+            names = {normalise_name(name_en or ""), normalise_name(name_fr or "")} - {""}
+            row = (area_id, level, country, name_en, name_fr, lon, lat, names)
+            for key in {n.replace(" ", "") for n in names}:
+                index.setdefault(key, []).append(row)
+    return index
+
+
+def _polygon_areas(name: str, levels: list[int], countries) -> list[Area]:
+    """The areas at `levels` named `name` once normalised (in English or French, spaces aside),
+    the most detailed level first."""
+    query = normalise_name(name)
+    found = []
+    for area_id, level, country, name_en, name_fr, lon, lat, names in GAZETTEER_CACHE.get(
+        ("area index",), _area_index
+    ).get(query.replace(" ", ""), []):
+        if level not in levels or (countries and country not in countries):
+            continue
+        # similarity() of equal names is 1; of names equal but for spaces, a little less.
+        sim = 1.0 if query in names else 0.9
+        label = name_fr if _admin_name_column() == "name_fr" else name_en
+        found.append(Area(level, label, country, lon, lat, area_id=area_id, score=sim))
+    found.sort(key=lambda a: (-a.level, -a.score, a.area_id))
+    return found
+
+
+def _areas_uncached(name: str, levels, countries) -> list[Area]:
     areas: list[Area] = []
     polygon_levels = [lvl for lvl in levels if lvl <= 2]
     if polygon_levels:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                AREA_SQL.replace("{name}", _admin_name_column()),
-                {"q": name, "levels": polygon_levels, "countries": countries},
-            )
-            for area_id, level, country, area_name, sim, lon, lat in cursor.fetchall():
-                areas.append(Area(level, area_name, country, lon, lat, area_id=area_id, score=sim))
+        areas.extend(_polygon_areas(name, polygon_levels, countries))
     found_levels = {a.level for a in areas}
     wanted = [lvl for lvl in levels if lvl >= 1 and lvl not in found_levels]
     if wanted:
-        rows = _search(name, countries=countries, limit=GEOCODE_CANDIDATES, classes=["A"])
+        rows = _search(
+            name, countries=countries, limit=GEOCODE_CANDIDATES, classes=["A"], exact_first=True
+        )
         for c in rows:
             if c.match != "exact":
                 continue
@@ -749,7 +892,11 @@ def _resolve_context(items, countries: list[str] | None) -> Context:
             context.areas.extend(
                 replace(a, explicit=False) for a in _areas(name, (1, 2), countries)
             )
-            found = [c for c in _search(name, countries=countries, limit=10) if c.tier == 3]
+            found = [
+                c
+                for c in _search(name, countries=countries, limit=10, exact_first=True)
+                if c.tier == 3
+            ]
             if found:
                 top = found[0].score
                 context.places.extend(c for c in found if c.score >= top - HOMONYM_MARGIN)
@@ -810,7 +957,7 @@ def destination(lon: float, lat: float, bearing: float, km: float) -> tuple[floa
 
 
 def _ranked(name: str, countries: list[str] | None, context: Context) -> list[Candidate]:
-    candidates = _search(name, countries=countries, limit=GEOCODE_CANDIDATES)
+    candidates = _search(name, countries=countries, limit=GEOCODE_CANDIDATES, exact_first=True)
     if not context.empty:
         candidates = [
             replace(

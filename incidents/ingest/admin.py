@@ -5,11 +5,17 @@ poll a source now and to re-run failed or dead reports."""
 import json
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from incidents.ingest import tasks
+from incidents.ingest.forms import UploadForm
 from incidents.ingest.models import (
     POLLED_KINDS,
     ExtractionFeedback,
@@ -17,6 +23,9 @@ from incidents.ingest.models import (
     RawReport,
     ReportStatus,
 )
+from incidents.ingest.uploads import upload_source
+
+UPLOAD_PERMISSION = "incidents.upload_rawreport"
 
 
 @admin.register(IngestSource)
@@ -108,6 +117,7 @@ class RawReportAdmin(admin.ModelAdmin):
     search_fields = ("title", "url", "content_sha256")
     list_select_related = ("source", "incident")
     actions = ["rerun"]
+    change_list_template = "admin/incidents/rawreport/change_list.html"
     fields = (
         "source",
         "title",
@@ -118,6 +128,7 @@ class RawReportAdmin(admin.ModelAdmin):
         "content_type",
         "content_sha256",
         "content_size",
+        "dataset_version",
         "language",
         "status",
         "attempts",
@@ -137,6 +148,54 @@ class RawReportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # evidence is kept
+
+    def get_urls(self):
+        upload = path(
+            "upload/",
+            self.admin_site.admin_view(self.upload_view),
+            name="incidents_rawreport_upload",
+        )
+        return [upload, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"may_upload": request.user.has_perm(UPLOAD_PERMISSION), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def upload_view(self, request):
+        """An editor uploads a report or a dataset export: stored once, then queued (a report
+        to extraction, an export to the imports queue). A file stored before is refused at the
+        file field, naming the report it is."""
+        if not request.user.has_perm(UPLOAD_PERMISSION):
+            raise PermissionDenied
+        upload_source()  # the default source exists to be chosen
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            with transaction.atomic():
+                stored = form.save()
+                if stored is not None and stored[1]:
+                    report = stored[0]
+                    transaction.on_commit(lambda: tasks.report_enqueue(report.pk))
+            if stored is not None and not stored[1]:
+                form.add_error(
+                    "file",
+                    _("This file was uploaded already: report #%(id)d (%(status)s).")
+                    % {"id": stored[0].pk, "status": stored[0].get_status_display()},
+                )
+            elif stored is not None:
+                self.message_user(
+                    request,
+                    _("The file is stored as report #%(id)d and queued for processing.")
+                    % {"id": stored[0].pk},
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:incidents_rawreport_change", args=[stored[0].pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Upload a file to ingest"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/incidents/rawreport/upload.html", context)
 
     @admin.display(description=_("last error"))
     def short_error(self, obj: RawReport) -> str:

@@ -144,7 +144,10 @@ def fold(text: str) -> tuple[str, list[int]]:
         if plain is None:
             plain = _FOLDED[ch] = _fold_char(ch)
         if not plain:
-            continue
+            if ch in _APOSTROPHE_SET and _elided(text, i):
+                plain = " "  # "l'armée" is "l armée": the name after it is a word of its own
+            else:
+                continue
         if plain == " ":
             if not last_space:
                 out.append(" ")
@@ -158,6 +161,21 @@ def fold(text: str) -> tuple[str, list[int]]:
 
 
 _FOLDED: dict[str, str] = {}
+# French elision before a name: "l'armée malienne", "d'Ansarul Islam", "qu'AQMI". Not a
+# capital N ("N'Gourma", "N'Tillit": part of the name) nor a letter inside a word ("Jama'at").
+_ELIDED_LETTERS = frozenset("lLdDjJmMsStTcCn")
+_ELIDED_WORDS = frozenset({"qu", "jusqu", "lorsqu", "puisqu", "quoiqu"})
+
+
+def _elided(text: str, i: int) -> bool:
+    """Whether the apostrophe at text[i] ends an elided French article or pronoun."""
+    if i == 0 or i + 1 >= len(text) or not text[i + 1].isalpha():
+        return False
+    start = i
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    word = text[start:i]
+    return (len(word) == 1 and word in _ELIDED_LETTERS) or word.lower() in _ELIDED_WORDS
 
 
 def _fold_char(ch: str) -> str:
@@ -267,12 +285,14 @@ def _build_gazetteer() -> _Gazetteer:
     automaton = ahocorasick.Automaton()
     names: set[str] = set()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT DISTINCT normalised FROM incidents_placename")
-        for (normalised,) in cursor:
+        cursor.execute("SELECT DISTINCT name, normalised FROM incidents_placename")
+        for name, normalised in cursor:
             if not _scannable(normalised):
                 continue
             names.add(normalised)
-            automaton.add_word(normalised, (normalised,))
+            # Keyed as the text is folded ("Cercle d'Ansongo": "cercle d ansongo").
+            for key in {normalised, _folded_name(name)}:
+                automaton.add_word(key, (key,))
     if names:
         automaton.make_automaton()
     return _Gazetteer(automaton if names else None, names)
@@ -307,7 +327,9 @@ class _Alias:
     def written_as(self, text: str) -> bool:
         if self.exact_case:
             return text == self.alias or text == self.alias.upper()
-        return not self.capitalised or text[:1].isupper()
+        # A proper name is capitalised somewhere: "katiba Macina" and "la Katiba Macina" both
+        # name the group; "islamic state" in lower case is not a name.
+        return not self.capitalised or any(c.isupper() for c in text)
 
 
 def _build_actors():
@@ -323,14 +345,21 @@ def _build_actors():
                 continue
             capitalised = alias[:1].isupper()
             item = _Alias(actor_id, slug, actor_name, alias, start, end, acronym, capitalised)
-            by_name.setdefault(normalised, []).append(item)
+            # Keyed as the text is folded ("l'islam": "l islam"), and as stored.
+            for key in {normalised, _folded_name(alias)}:
+                by_name.setdefault(key, []).append(item)
     if not by_name:
         return None
     automaton = ahocorasick.Automaton()
-    for normalised, aliases in by_name.items():
-        automaton.add_word(normalised, (normalised, tuple(aliases)))
+    for key, aliases in by_name.items():
+        automaton.add_word(key, (key, tuple(aliases)))
     automaton.make_automaton()
     return automaton
+
+
+def _folded_name(name: str) -> str:
+    """A name as fold() writes it in a text (French elisions split off)."""
+    return fold(name)[0].strip()
 
 
 # min/max of the key are index look-ups however large the gazetteer (a reload renumbers).
@@ -907,6 +936,7 @@ def _casualties(text: str, start: int, end: int, language: str) -> list[Casualty
             kind = (
                 _kind_just_before(part[max(previous_end, q.start - 25) : q.start])
                 or _kind_near(part, head_end, stop)
+                or _coordinated_kind(part, quantities, i, following)
                 or _kind_before(part, previous_end, q.start)
             )
         if not kind and claims:
@@ -941,6 +971,20 @@ def _casualties(text: str, start: int, end: int, language: str) -> list[Casualty
             parent = claim
         previous_end = head_end
     return claims
+
+
+def _coordinated_kind(part: str, quantities: list, i: int, following: list[int]) -> str:
+    """The kind of a figure joined to the next by "and" ("five police officers and two
+    civilians were killed", "trois soldats et deux civils ont été tués"): the next one's."""
+    if not following:
+        return ""
+    j = following[0]
+    between = part[quantities[i][1][2] : quantities[j][0].start]
+    if not re.fullmatch(r"\s*(?:,|and|et|as\s+well\s+as|ainsi\s+que)\s*", between, re.I):
+        return ""
+    later = [k for k in following if k > j]
+    stop = quantities[later[0]][0].start if later else len(part)
+    return _kind_near(part, quantities[j][1][2], stop)
 
 
 def _attributions(part: str) -> list[tuple[str, int, int]]:
@@ -1011,6 +1055,7 @@ class _Facts:
     background: bool
     anaphora: bool
     is_title: bool = False
+    blame: bool = False
 
     @property
     def opens_event(self) -> bool:
@@ -1055,14 +1100,15 @@ def _same_event(event: _Event, facts: _Facts) -> bool:
 
 def _continues(event: _Event, facts: _Facts) -> bool:
     """A sentence without an event cue of its own that goes on about the open incident."""
-    if facts.background:
+    same_paragraph = facts.sentence.paragraph == event.facts[-1].sentence.paragraph
+    blames = same_paragraph and bool(facts.actors) and facts.blame
+    if facts.background and not blames:
         return False
     places = facts.place_keys
     new_place = bool(places) and bool(event.place_keys) and not places & event.place_keys
-    same_paragraph = facts.sentence.paragraph == event.facts[-1].sentence.paragraph
     if new_place and not facts.anaphora:
         return False
-    related = bool(facts.casualties or facts.anaphora or facts.cues or facts.dates)
+    related = bool(facts.casualties or facts.anaphora or facts.cues or facts.dates or blames)
     return (same_paragraph and (related or not facts.actors)) or facts.anaphora
 
 
@@ -1174,6 +1220,7 @@ def extract_report(text: str, *, published: date, language: str | None = None) -
                 cues=_cues(text, s, e),
                 background=bool(lx.BACKGROUND_PATTERN.search(body)),
                 anaphora=bool(lx.ANAPHORA_PATTERN.search(body)),
+                blame=bool(lx.BLAME_PATTERN.search(body)),
                 is_title=i == 0
                 and len(sentences) > 1
                 and sentences[1].paragraph > 0

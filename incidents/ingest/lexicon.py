@@ -430,11 +430,21 @@ EVENT_CUES = [
         4,
     ),
     (
-        r"attack(?:ed|s)?|assault(?:ed)?|raid(?:ed|s)?|stormed|attaques?|attaqué|assauts?|"
-        r"raids?|incursions?",
+        r"attack(?:ed|s)?|assault(?:ed)?|raid(?:ed|s)?|stormed|overran|overrun|attaques?|"
+        r"attaqué|assauts?|raids?|incursions?",
         "",
         "",
         2,
+    ),
+    # Who killed, without a word for what happened: "gunmen killed", "des hommes armés ont
+    # tué", "opened fire on", "tués par". Generic: it opens an incident only with a toll, or a
+    # day and a place.
+    (
+        r"gunmen|armed\s+men|hommes\s+armés|individus\s+armés|opened\s+fire|"
+        r"ouvert\s+le\s+feu|killed\s+by|tuée?s?\s+par",
+        "",
+        "",
+        1,
     ),
 ]
 EVENT_CUE_PATTERNS = [
@@ -462,10 +472,20 @@ ANAPHORA_PATTERN = re.compile(
     r"rescapés?|the\s+toll|the\s+army|l['’]armée|it\s+was|they|ils|elles)\b",
     re.IGNORECASE,
 )
+# A sentence blaming or claiming the incident just told ("Dan Na Ambassagou blamed Katiba
+# Macina", "le JNIM a revendiqué l'attaque"): its actors belong to that incident, even when the
+# sentence also says who the group is ("JNIM, which is active along the border").
+BLAME_PATTERN = re.compile(
+    r"\b(?:blam(?:ed|es|ing)|accus(?:ed|es|ing)|attribut(?:ed|es)|claim(?:ed|s)\s+"
+    r"(?:responsibility|the|it)|responsibility|accusent|accuse|attribuent|attribue|imput[ée]e?s?|"
+    r"revendiqu[ée]e?s?|revendique|revendication)\b",
+    re.IGNORECASE,
+)
 CIVILIAN_CONTEXT = re.compile(
     r"\b(?:civilians?|villagers|market|village|residents|worshippers|mosque|church|wedding|"
     r"civils?|villageois|marché|habitants|fidèles|mosquée|église|mariage|women|femmes|"
-    r"children|enfants)\b",
+    r"children|enfants|passengers|passagers|traders|commerçants|herders|éleveurs|farmers|"
+    r"cultivateurs|bus|displaced|déplacés)\b",
     re.IGNORECASE,
 )
 MILITARY_CONTEXT = re.compile(

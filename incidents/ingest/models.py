@@ -108,12 +108,18 @@ class ReportStatus(models.TextChoices):
     DRAFTED = "drafted", _("drafted a new incident")
     ATTACHED = "attached", _("attached to an existing incident")
     NO_EVENT = "no_event", _("no incident found in the text")
+    IMPORTED = "imported", _("imported as a dataset export")
     FAILED = "failed", _("failed (will be retried)")
     DEAD = "dead", _("failed for good (re-run by hand)")
 
 
 # Where processing ends; a re-run starts again from the beginning of what is missing.
-DONE_STATUSES = (ReportStatus.DRAFTED, ReportStatus.ATTACHED, ReportStatus.NO_EVENT)
+DONE_STATUSES = (
+    ReportStatus.DRAFTED,
+    ReportStatus.ATTACHED,
+    ReportStatus.NO_EVENT,
+    ReportStatus.IMPORTED,
+)
 
 
 @pghistory.track(
@@ -139,6 +145,12 @@ class RawReport(models.Model):
     content_sha256 = models.CharField(_("SHA-256 of the bytes"), max_length=64)
     text = models.TextField(_("text"), blank=True)
     language = models.CharField(_("language"), max_length=3, blank=True)
+    dataset_version = models.CharField(
+        _("dataset version"),
+        max_length=50,
+        blank=True,
+        help_text=_("For an uploaded ACLED or UCDP export: the release it is (e.g. 25.1)."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.RECEIVED
     )
@@ -180,6 +192,7 @@ class RawReport(models.Model):
         verbose_name = _("raw report")
         verbose_name_plural = _("raw reports")
         ordering = ["-fetched_at", "-id"]
+        permissions = [("upload_rawreport", _("Can upload files to ingest"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["normalised_url"],

@@ -10,8 +10,10 @@ killed at any point leaves either nothing or everything written, and a report ab
 that another worker is writing up at the same moment sees that incident."""
 
 import hashlib
+import io
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -23,6 +25,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
+from incidents.geo.countries import BY_NAME
 from incidents.geo.geocoder import geocode
 from incidents.ingest import fetch
 from incidents.ingest.matching import Decision, EventFacts, MatchResult, match_event
@@ -86,6 +89,7 @@ def report_store(
     title: str = "",
     published_at: datetime | None = None,
     content_type: str = "",
+    dataset_version: str = "",
 ) -> tuple[RawReport, bool]:
     """Stores a report unless it is stored already (by normalised URL or content hash); returns
     it and whether it is new. Two workers storing the same report at once both get the one row:
@@ -106,6 +110,7 @@ def report_store(
         content_type=content_type[:200],
         content_sha256=digest,
         text=text,
+        dataset_version=dataset_version,
     )
     try:
         with transaction.atomic():
@@ -296,9 +301,11 @@ def source_repoll(source_ids) -> int:
 def report_process(report_id: int) -> RawReport:
     """Runs a report through extraction, geocoding, matching and writing; a report already done
     is returned as it is. Raises whatever fails (the caller records it)."""
-    report = RawReport.objects.get(pk=report_id)
+    report = RawReport.objects.select_related("source").get(pk=report_id)
     if report.status in DONE_STATUSES:
         return report
+    if report_dataset(report):
+        return dataset_report_import(report_id)
     if report.extraction is None or report.geocoding is None:
         report_extract(report)
     return report_apply(report_id)
@@ -322,18 +329,51 @@ def report_extract(report: RawReport) -> None:
 
 
 def geocode_events(events: list[dict], *, published: date) -> list[dict]:
-    """For each event, each place geocoded with all the report's other places as context, and
-    the one chosen for the event's point (the most precise found, then the surest)."""
-    expressions = [p["expression"] or p["name"] for e in events for p in e.get("places", [])]
+    """For each event, each place geocoded with context, and the one chosen for the event's
+    point (the most precise found, then the surest). The context is what the event's own
+    passage names (its other places, and the countries it names: "au Niger, ... à Torodi"),
+    or, for an event that names nothing else, the report's other places: in a brief about two
+    countries, one incident's places must not pull the other's to a homonym."""
+    expressions = [_expression(p) for e in events for p in e.get("places", [])]
     results = []
     for event in events:
+        own = [_expression(p) for p in event.get("places", [])]
+        countries = countries_named(_span_text(event))
         places = []
         for index, place in enumerate(event.get("places", [])):
-            expression = place.get("expression") or place.get("name") or ""
-            context = [other for other in expressions if other != expression]
+            expression = _expression(place)
+            context = [other for other in own if other != expression] + countries
+            if not context:
+                context = [other for other in expressions if other != expression]
             places.append({"index": index, **_geocoded(expression, context, published)})
         results.append({"places": places, "chosen": _chosen(places)})
     return results
+
+
+def _expression(place: dict) -> str:
+    return place.get("expression") or place.get("name") or ""
+
+
+# Country names as reports write them (English and French); the river Niger is not the country.
+_COUNTRY_NAME = re.compile(
+    r"(?<!fleuve )(?<!River )(?<!river )\b("
+    + "|".join(
+        sorted(
+            (re.escape(n.title()) for n in BY_NAME if " " not in n or n == "burkina faso"),
+            key=len,
+            reverse=True,
+        )
+    )
+    + r"|Burkina)\b(?! [Rr]iver)"
+)
+
+
+def countries_named(text: str) -> list[str]:
+    """The countries a passage names, once each, as it writes them."""
+    seen: dict[str, str] = {}
+    for m in _COUNTRY_NAME.finditer(text):
+        seen.setdefault(m.group(1).casefold(), m.group(1))
+    return list(seen.values())
 
 
 def _geocoded(expression: str, context: list[str], published: date) -> dict:
@@ -858,7 +898,47 @@ def dataset_import(kind: str, path: str, *, version: str = "", max_errors: int =
     (incidents/interchange/): a known event is updated, not duplicated, so importing a newer
     release of the same dataset is safe. Each row is its own transaction: a row that does not fit
     is reported (with its line and the column at fault) and the others are imported."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return dataset_file_import(kind, handle, version=version, max_errors=max_errors)
+
+
+# The dataset each kind of export source holds.
+DATASET_OF_SOURCE_KIND = {IngestSourceKind.UCDP_CSV: "ucdp", IngestSourceKind.ACLED_CSV: "acled"}
+
+
+def report_dataset(report: RawReport) -> str:
+    """ "ucdp" or "acled" for a report that is an uploaded dataset export, else ""."""
+    return DATASET_OF_SOURCE_KIND.get(report.source.kind, "")
+
+
+def dataset_report_import(report_id: int) -> RawReport:
+    """Imports an uploaded export stored as a raw report (its bytes), in one transaction that
+    holds the report's row: a worker killed mid-import leaves nothing imported and the report to
+    be imported again; two deliveries of the task import it once. What the import did (rows,
+    imported, each refused row with its line and error) is kept on the report."""
+    from dataclasses import asdict
+
+    with transaction.atomic():
+        report = RawReport.objects.select_for_update().select_related("source").get(pk=report_id)
+        if report.status in DONE_STATUSES:
+            return report
+        kind = report_dataset(report)
+        if not kind:
+            raise IngestError(f"report {report_id} is not a dataset export")
+        handle = io.StringIO(bytes(report.content).decode("utf-8-sig"), newline="")
+        result = dataset_file_import(kind, handle, version=report.dataset_version)
+        report.match = {"import": {"dataset": kind, **asdict(result)}}
+        report.status = ReportStatus.IMPORTED
+        report.last_error = "\n".join(result.errors)[:MAX_ERROR]
+        report.save(update_fields=["match", "status", "last_error"])
+    return report
+
+
+def dataset_file_import(kind: str, handle, *, version: str = "", max_errors: int = 50):
+    """dataset_import of an open CSV file (text)."""
     import csv
+
+    from django.core.exceptions import ValidationError
 
     from incidents.interchange.acled import acled_row_import
     from incidents.interchange.common import InterchangeError
@@ -866,18 +946,51 @@ def dataset_import(kind: str, path: str, *, version: str = "", max_errors: int =
 
     if kind not in DATASET_KINDS:
         raise IngestError(f"the dataset is one of {', '.join(DATASET_KINDS)}, not {kind!r}")
+    if kind == "ucdp":
+        return _ucdp_file_import(csv.DictReader(handle), version=version, max_errors=max_errors)
     row_import = acled_row_import if kind == "acled" else ucdp_row_import
     rows = imported = 0
     errors: list[str] = []
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            rows += 1
-            try:
-                with transaction.atomic():
-                    row_import(row, version=version)
-            except (InterchangeError, ValueError) as exc:
-                if len(errors) < max_errors:
-                    errors.append(f"line {line}: {exc}")
-                continue
-            imported += 1
+    for line, row in enumerate(csv.DictReader(handle), start=2):
+        rows += 1
+        try:
+            with transaction.atomic():
+                row_import(row, version=version)
+        except (InterchangeError, ValueError, ValidationError) as exc:
+            if len(errors) < max_errors:
+                message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else exc
+                errors.append(f"line {line}: {message}")
+            continue
+        imported += 1
     return DatasetImportReport(rows=rows, imported=imported, errors=errors)
+
+
+# Rows written set-wise at a time: large enough that a statement's fixed cost (the map summary's
+# statement triggers) is spread thin, small enough that a refused row re-runs few others.
+UCDP_BATCH_ROWS = 500
+
+
+def _ucdp_file_import(reader, *, version: str, max_errors: int) -> DatasetImportReport:
+    """A UCDP GED export in batches (ucdp_rows_import): a clean batch is inserted set-wise; a
+    batch with a row the database refuses is imported row by row, naming that row."""
+    from incidents.interchange.ucdp import ucdp_rows_import
+
+    rows = imported = 0
+    errors: list[str] = []
+    batch: list[tuple[int, dict]] = []
+
+    def flush():
+        nonlocal imported
+        done, refused = ucdp_rows_import(batch, version=version)
+        imported += done
+        errors.extend(f"line {line}: {message}" for line, message in refused)
+        batch.clear()
+
+    for line, row in enumerate(reader, start=2):
+        rows += 1
+        batch.append((line, row))
+        if len(batch) >= UCDP_BATCH_ROWS:
+            flush()
+    if batch:
+        flush()
+    return DatasetImportReport(rows=rows, imported=imported, errors=errors[:max_errors])

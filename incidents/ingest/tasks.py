@@ -14,7 +14,7 @@ from django.db import OperationalError
 
 from incidents.ingest import pipeline
 from incidents.ingest.fetch import FetchError
-from incidents.ingest.models import ReportStatus
+from incidents.ingest.models import RawReport, ReportStatus
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ QUEUE_OF_TASK = {
     "incidents.ingest.poll_source": FEEDS,
     "incidents.ingest.process_report": EXTRACTION,
     "incidents.ingest.import_dataset": IMPORTS,
+    "incidents.ingest.import_report": IMPORTS,
 }
 # A report left in progress this long lost its task message: enqueue it again.
 STALLED_AFTER = timedelta(minutes=30)
@@ -60,7 +61,7 @@ def poll_due_sources() -> int:
             poll_source.delay(source_id)
             started += 1
     for report_id in pipeline.reports_stalled(STALLED_AFTER):
-        process_report.delay(report_id)
+        report_enqueue(report_id)
     return started
 
 
@@ -123,11 +124,42 @@ def import_dataset(kind: str, path: str, version: str = "") -> dict:
     return asdict(pipeline.dataset_import(kind, path, version=version))
 
 
+@shared_task(
+    bind=True,
+    name="incidents.ingest.import_report",
+    acks_late=True,
+    max_retries=None,
+    ignore_result=True,
+)
+def import_report(self, report_id: int) -> str:
+    """Imports an uploaded ACLED or UCDP export (a raw report's bytes) on the imports queue, in
+    one transaction: a worker killed mid-import leaves nothing half-imported and the message to
+    be delivered again. Failures are recorded and retried like a report's."""
+    try:
+        return pipeline.dataset_report_import(report_id).status
+    except Exception as exc:  # every failure is recorded, whatever it is
+        status = pipeline.report_failed(report_id, exc)
+        if status != ReportStatus.FAILED:
+            log.warning("report %s is %s: %s", report_id, status, exc)
+            return status
+        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries + 1)) from exc
+
+
+def report_enqueue(report_id: int) -> None:
+    """Queues a stored report: a dataset export to the imports queue, any other report to the
+    extraction queue."""
+    report = RawReport.objects.select_related("source").get(pk=report_id)
+    if pipeline.report_dataset(report):
+        import_report.delay(report_id)
+    else:
+        process_report.delay(report_id)
+
+
 def reports_rerun(report_ids) -> list[int]:
     """Puts failed and dead reports back and enqueues them (the admin action calls this)."""
     ids = pipeline.reports_rerun(report_ids)
     for report_id in ids:
-        process_report.delay(report_id)
+        report_enqueue(report_id)
     return ids
 
 

@@ -414,4 +414,7 @@ URLS: dict[str, Case | tuple[Case, ...]] = {
         admin_site_allowed(ADMIN_MODELS["auth.user"]["change"]),
         params={"id": admin_object("auth.user")},
     ),
+    # Issue 16: editors upload the reports and dataset exports they receive, to be ingested like
+    # a pasted text (the raw reports stay read only: evidence).
+    "admin:incidents_rawreport_upload": Case(admin_site_allowed(EDITING)),
 }

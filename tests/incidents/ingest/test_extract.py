@@ -618,3 +618,134 @@ def test_a_breakdown_of_the_dead_is_part_of_the_toll_not_more_dead(text, dead, c
     assert figures["fatalities_best"] == dead
     assert figures.get("killed_civilians_best") == civilians
     assert figures.get("killed_unknown_best") == unknown
+
+
+# ---------------------------------------------------------------------------------------------
+# French elision, lower-case group nouns, incidents told without an event noun, blame
+
+
+@pytest.mark.parametrize(
+    ("text", "slugs"),
+    [
+        (
+            "Une patrouille de l'armée malienne est tombée mardi dans une embuscade près de "
+            "Boni : trois soldats ont été tués.",
+            ["fama"],
+        ),
+        (
+            "Des combattants d'Ansarul Islam ont attaqué mardi le marché de Djibo, tuant cinq "
+            "civils.",
+            ["ansarul-islam"],
+        ),
+        (
+            "Sept villageois ont été tués par des éléments de l'EIGS mardi à Téra, selon un élu.",
+            ["isgs"],
+        ),
+        (
+            "L'Africa Corps et les FAMa ont repoussé mardi une attaque près de Boni ; deux "
+            "soldats ont été tués.",
+            ["africa-corps", "fama"],
+        ),
+    ],
+    ids=["l'armée", "d'Ansarul", "l'EIGS", "L'Africa Corps"],
+)
+def test_an_actor_after_a_french_elision_is_found(text, slugs):
+    event = only_event(text, published=date(2020, 6, 5))
+    assert [a.slug for a in event.actors] == slugs
+    # The span starts at the name, after the apostrophe.
+    assert not any("'" in a.span.text for a in event.actors)
+
+
+def test_a_group_named_with_a_lower_case_noun_is_found():
+    text = (
+        "Des hommes armés de la katiba Macina ont attaqué lundi un village près de Bankass, "
+        "tuant quatre civils."
+    )
+    assert [a.slug for a in only_event(text, published=date(2020, 6, 5)).actors] == [
+        "katiba-macina"
+    ]
+
+
+def test_an_elided_name_inside_a_gazetteer_name_is_still_found():
+    text = "Quatre civils ont été tués lundi dans le cercle d'Ansongo par des hommes armés."
+    event = only_event(text)
+    assert any(p.span.text.endswith("Ansongo") for p in event.places)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gunmen killed five traders at the market of Djibo on Monday, a local official said.",
+        "Des hommes armés ont tué lundi cinq commerçants au marché de Djibo, selon un élu.",
+        "Unknown assailants opened fire on a bus near Téra on Monday, killing three passengers.",
+        "Six civils ont été tués lundi par des individus armés à Djibo, selon des habitants.",
+    ],
+)
+def test_an_incident_told_by_who_killed_without_an_event_noun_is_read(text):
+    event = only_event(text)
+    assert event.casualties and event.places
+    assert event.event_type == "violence_against_civilians"
+
+
+def test_a_second_incident_told_only_by_who_killed_is_a_second_event():
+    text = (
+        "An IED killed two soldiers near Boni on Monday, the army said.\n\n"
+        "The same day, in Niger, gunmen killed three herders at Téra, residents said."
+    )
+    events = extract(text).events
+    assert [[p.span.text for p in e.places] for e in events] == [["near Boni"], ["Téra"]]
+
+
+def test_a_gang_of_gunmen_in_a_background_sentence_opens_no_incident():
+    text = "Gunmen have regularly attacked villages in the area since 2019."
+    assert extract(text).events == []
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        (
+            "Gunmen killed four farmers near Djibo on Monday. Residents blamed JNIM, which is "
+            "active in the area.",
+            "jnim",
+        ),
+        (
+            "Cinq civils ont été tués lundi lors d'une attaque contre un village près de Djibo. "
+            "Les habitants accusent l'État islamique au Sahel.",
+            "issp",
+        ),
+    ],
+)
+def test_the_group_blamed_in_the_next_sentence_is_an_actor_of_the_incident(text, slug):
+    event = only_event(text, published=date(2024, 6, 5))
+    assert slug in [a.slug for a in event.actors]
+
+
+def test_the_countries_a_passage_names_are_read_but_not_the_river():
+    from incidents.ingest.pipeline import countries_named
+
+    assert countries_named("Le même jour, au Niger, près de la frontière avec le Mali") == [
+        "Niger",
+        "Mali",
+    ]
+    assert countries_named("un bateau sur le fleuve Niger; along the Niger River") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gunmen attacked a checkpoint near Djibo on Monday. Four gendarmes and two civilians "
+        "were killed, a security source said.",
+        "Des hommes armés ont attaqué lundi un poste près de Djibo. Quatre gendarmes et deux "
+        "civils ont été tués, selon une source sécuritaire.",
+    ],
+)
+def test_figures_joined_by_and_share_the_verb_after_them(text):
+    from incidents.ingest.pipeline import claim_figures
+
+    event = only_event(text)
+    assert [(c.kind, c.category, c.best) for c in event.casualties] == [
+        ("killed", "state_forces", 4),
+        ("killed", "civilians", 2),
+    ]
+    assert claim_figures(event.as_dict()["casualties"])["fatalities_best"] == 6

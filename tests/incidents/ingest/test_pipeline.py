@@ -333,3 +333,34 @@ def test_a_dataset_export_is_imported_and_a_newer_release_updates_it(reference_d
     ucdp = write_csv(tmp_path / "ged.csv", [UCDP_ROW])
     assert pipeline.dataset_import("ucdp", ucdp, version="25.1").imported == 1
     assert Incident.objects.filter(origin=Origin.IMPORT_UCDP).count() == 1
+
+
+def test_a_ucdp_export_is_written_set_wise_and_a_refused_row_is_named(reference_data, tmp_path):
+    from incidents.interchange.ucdp import single_claim_estimates, ucdp_row_parse
+    from incidents.models import UcdpEvent
+    from tests.examples import UCDP_ROW
+
+    second = {**UCDP_ROW, "id": 512346, "low": 2, "best": 3, "high": "", "deaths_a": 3}
+    refused = {**UCDP_ROW, "id": 512348, "best": 3}  # best below low: the database refuses it
+    path = write_csv(tmp_path / "ged.csv", [UCDP_ROW, second, refused])
+
+    report = pipeline.dataset_import("ucdp", path, version="25.1")
+
+    assert (report.rows, report.imported) == (3, 2)
+    assert report.errors == ["line 4: Estimates must satisfy low ≤ best ≤ high."]
+    assert set(UcdpEvent.objects.values_list("ged_id", flat=True)) == {512345, 512346}
+    first = UcdpEvent.objects.get(ged_id=512345).incident
+    assert (first.fatalities_low, first.fatalities_best, first.fatalities_high) == (7, 7, 9)
+    assert first.killed_side_a_best == 7
+    assert {(p.ucdp_side, p.name_as_coded) for p in first.participants.all()} == {
+        ("A", "Government of Mali"),
+        ("B", "JNIM"),
+    }
+    assert Claim.objects.filter(incident=first).count() == 1
+    assert first.events.filter(pgh_label="insert").count() == 1  # history, as for one save
+    other = UcdpEvent.objects.get(ged_id=512346).incident
+    assert (other.fatalities_low, other.fatalities_best, other.fatalities_high) == (2, 3, None)
+    # What the database derived is what the set-wise write wrote beforehand.
+    for incident, row in ((first, UCDP_ROW), (other, second)):
+        expected = single_claim_estimates(ucdp_row_parse(row).claim)
+        assert {k: getattr(incident, k) for k in expected} == expected
