@@ -84,7 +84,8 @@ FIELD_ON_FORM = {"location": "latitude", "country_code": "country", "tags": "tag
 def put_errors(form, error: ValidationError) -> None:
     """A service's or the model's refusal, at the form's fields where they are on the form."""
     places = {}
-    for model in getattr(form, "constraint_models", [form._meta.model]):
+    models = getattr(form, "constraint_models", None) or [form._meta.model]
+    for model in models:
         places.update(constraint_fields(model))
     items = error.error_dict.items() if hasattr(error, "error_dict") else [(None, error.error_list)]
     for name, errors in items:
@@ -529,4 +530,7 @@ def workflow_actions(user, incident: Incident) -> dict:
         # Reviewing is for another pair of eyes: a reviewer's own entry waits for a colleague.
         "send_back": reviewer and incident.status == Status.IN_REVIEW and not own,
         "retract": reviewer and incident.status == Status.PUBLISHED,
+        # Merge and split (incidents/operations.py): reviewers, while the incident stands.
+        "merge": reviewer and incident.status != Status.RETRACTED,
+        "split": reviewer and incident.status != Status.RETRACTED,
     }

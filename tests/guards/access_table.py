@@ -308,6 +308,20 @@ URLS: dict[str, Case | tuple[Case, ...]] = {
     "incidents:retract": Case(
         everyone(GET_NOT_ALLOWED), params={"pk": Sample("published incident")}
     ),
+    # Merge and split (incidents/operations.py): reviewers (README: "a reviewer merges ... and
+    # splits"), admins being reviewers too; editors and viewers 403. The pages only choose and
+    # confirm; the POSTs do the work.
+    "incidents:merge": Case(
+        signed_in(allowed=(REVIEWER, ADMIN)), params={"pk": Sample("published incident")}
+    ),
+    "incidents:split": Case(
+        signed_in(allowed=(REVIEWER, ADMIN)), params={"pk": Sample("published incident")}
+    ),
+    # An admin's undo of a merge or split, and an admin's restore from the history: POST only.
+    "incidents:undo": Case(everyone(GET_NOT_ALLOWED), params={"pk": "1"}),
+    "incidents:restore": Case(
+        everyone(GET_NOT_ALLOWED), params={"pk": Sample("published incident")}
+    ),
     # --- the actors (actors/urls.py): for every role that reads incidents (the pages count them,
     # published ones only for viewers). A slug of the catalogue (loaded by the guard's fixture);
     # an unknown one is a 404 for everyone signed in.
