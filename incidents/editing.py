@@ -262,6 +262,9 @@ class IncidentEditor:
         return reports
 
     def _save_victims(self, reports: dict[int, CivilianHarmReport]) -> None:
+        """Through the victim services, which check the personal-data permission again."""
+        for form in self.victims.removed_forms():
+            services.victim_delete(form.instance.pk, user=self.user)
         for form in self.victims.kept_forms():
             number = form.cleaned_data.get("assessment_number") or 1
             report = reports.get(number)
@@ -273,13 +276,14 @@ class IncidentEditor:
                 )
                 self.failed = True
                 continue
-            victim = form.instance if form.instance.pk else Victim()
-            victim.report = report
-            for name, value in form.victim_fields().items():
-                setattr(victim, name, value)
+            fields = form.victim_fields()
             with self._writing(form):
-                victim.full_clean()
-                victim.save()
+                if form.instance.pk:
+                    services.victim_update(
+                        form.instance.pk, user=self.user, report_id=report.pk, **fields
+                    )
+                else:
+                    services.victim_create(user=self.user, report_id=report.pk, **fields)
 
 
 # --- what the page shows besides the form --------------------------------------------------

@@ -653,7 +653,7 @@ class VictimForm(forms.ModelForm):
 
 
 VictimFormSet = forms.modelformset_factory(
-    Victim, form=VictimForm, formset=RowFormSet, extra=0, can_delete=False
+    Victim, form=VictimForm, formset=RowFormSet, extra=0, can_delete=True
 )
 
 
