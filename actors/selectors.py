@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.contrib.postgres.search import TrigramSimilarity
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
@@ -27,7 +28,7 @@ from actors.models import (
     AliasKind,
     RelationType,
 )
-from actors.names import Normalise
+from actors.names import Normalise, normalise_name
 
 NEVER, FOREVER = date.min, date.max
 logger = logging.getLogger(__name__)
@@ -104,6 +105,47 @@ def actors_matching_name(text: str, on: date | None = None) -> QuerySet[Actor]:
         aliases &= Q(aliases__valid_from__isnull=True) | Q(aliases__valid_from__lte=on)
         aliases &= Q(aliases__valid_until__isnull=True) | Q(aliases__valid_until__gte=on)
     return Actor.objects.filter(aliases).distinct()
+
+
+@dataclass(frozen=True)
+class Resemblance:
+    """An existing actor one of the typed names resembles, and by which of its aliases."""
+
+    actor: Actor
+    typed: str
+    alias: str
+    similarity: float
+
+
+# Trigram similarity (pg_trgm, on the normalised names: case, accents and punctuation aside)
+# from which a typed name is said to resemble an alias ("Katibat Macina" / "Katiba Macina").
+RESEMBLANCE_THRESHOLD = 0.45
+
+
+def actors_resembling(
+    names: list[str], *, exclude_id: int | None = None, limit: int = 10
+) -> list[Resemblance]:
+    """Existing actors with an alias equal to or resembling one of `names` once normalised
+    (trigram similarity of at least RESEMBLANCE_THRESHOLD), most similar first, each actor
+    once: the duplicate warning of the actor form."""
+    found: dict[int, Resemblance] = {}
+    for typed in {n.strip() for n in names if n and n.strip()}:
+        key = Normalise(Value(typed))
+        aliases = (
+            ActorAlias.objects.annotate(similarity=TrigramSimilarity("normalised", key))
+            .filter(Q(normalised=key) | Q(similarity__gte=RESEMBLANCE_THRESHOLD))
+            .select_related("actor")
+            .order_by("-similarity", "actor_id")
+        )
+        if exclude_id is not None:
+            aliases = aliases.exclude(actor_id=exclude_id)
+        for alias in aliases[:limit]:
+            similarity = 1.0 if alias.normalised == normalise_name(typed) else alias.similarity
+            current = found.get(alias.actor_id)
+            if current is None or similarity > current.similarity:
+                found[alias.actor_id] = Resemblance(alias.actor, typed, alias.name, similarity)
+    ordered = sorted(found.values(), key=lambda r: (-r.similarity, r.actor.name))
+    return ordered[:limit]
 
 
 @dataclass

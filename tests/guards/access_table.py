@@ -334,6 +334,17 @@ URLS: dict[str, Case | tuple[Case, ...]] = {
             label="unknown",
         ),
     ),
+    # The editors' actor form (actors/views.py): editors and above create and edit actors
+    # (README: "Actor management for editors"); viewers read only (403).
+    "actors:new": Case(signed_in(allowed=EDITING)),
+    "actors:edit": (
+        Case(signed_in(allowed=EDITING), params={"slug": "jnim"}, label="catalogue actor"),
+        Case(
+            signed_in(allowed=(), refused=NOT_FOUND) | {VIEWER: FORBIDDEN},
+            params={"slug": "no-such-actor"},
+            label="unknown",
+        ),
+    ),
     # --- the partner API (incidents/api/): partners by key, signed-in users by session.
     "api:incident-list": Case(api()),
     "api:incident-detail": api_incident_cases(),
