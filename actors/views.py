@@ -173,6 +173,10 @@ def actor_detail(request, slug: str):
             "map_url": f"{reverse('incidents:map')}?{urlencode(filters)}",
             "list_url": f"{reverse('incidents:list')}?{urlencode(filters)}",
             "roles": _roles(summary.roles),
+            # Who changed the actor, its aliases and relations: for those who edit actors.
+            "history": selectors.actor_history(actor)
+            if request.user.has_perm("actors.change_actor")
+            else None,
         },
     )
 

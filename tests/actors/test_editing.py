@@ -238,3 +238,22 @@ def test_editors_read_but_do_not_write_actors_in_the_admin(client, users, catalo
     assert client.get("/admin/actors/actor/").status_code == 200
     assert client.get("/admin/actors/actor/add/").status_code == 403
     assert ActorAlias.objects.exists()
+
+
+def test_the_actor_page_shows_editors_who_changed_the_actor_and_its_names(client, users, catalogue):
+    actor = services.actor_create(user=users["editor"], name="Katiba Hanifa", kind="jihadist")
+    services.alias_create(user=users["editor"], actor_id=actor.pk, name="K. Hanifa")
+    services.actor_update(actor.pk, user=users["admin"], description="Active in the Gourma.")
+    client.force_login(users["editor"])
+    history = client.get(reverse("actors:detail", args=[actor.slug])).context["history"]
+    # (One test transaction: every write has the same timestamp, so the order is not pinned.)
+    assert sorted((h.who, h.what, h.action) for h in history) == [
+        ("admin", "actor Katiba Hanifa", "update"),
+        ("editor", "actor Katiba Hanifa", "insert"),
+        ("editor", "alias K. Hanifa", "insert"),
+        ("editor", "alias Katiba Hanifa", "insert"),
+    ]
+    update = next(h for h in history if h.action == "update")
+    assert update.changes == [("description", "", "Active in the Gourma.")]
+    client.force_login(users["viewer"])
+    assert client.get(reverse("actors:detail", args=[actor.slug])).context["history"] is None
