@@ -373,8 +373,10 @@ class ParticipantForm(forms.ModelForm):
             "acled_inter",
             "initiator",
             "claimed_responsibility",
+            "note",
         ]
         labels = {"claimed_responsibility": gettext_lazy("claimed responsibility")}
+        widgets = {"note": forms.TextInput(attrs={"size": 24})}
 
     def clean(self):
         data = super().clean()

@@ -122,7 +122,7 @@ def form_data(entry: dict) -> dict:
         data[f"actors-{n}-actor"] = actor_typed(item["actor"])
         for name in ("acled_position", "ucdp_side", "acled_inter"):
             put(data, f"actors-{n}-{name}", item.get(name))
-        for name in ("initiator", "claimed_responsibility"):
+        for name in ("initiator", "claimed_responsibility", "note"):
             put(data, f"actors-{n}-{name}", item.get(name))
     claims = entry.get("claims", [])
     for n, claim in enumerate(claims):
@@ -235,7 +235,7 @@ def test_an_editor_codes_both_demo_incidents_a_reviewer_publishes_them_and_a_dup
         assert incident.tags == entry["tags"] and incident.country_code == "ML"
         assert incident.status == Status.DRAFT and incident.created_by == users["editor"]
         coded = {
-            (p.actor.slug, p.acled_position, p.ucdp_side, p.acled_inter, p.initiator)
+            (p.actor.slug, p.acled_position, p.ucdp_side, p.acled_inter, p.initiator, p.note)
             for p in IncidentActor.objects.filter(incident=incident).select_related("actor")
         }
         assert coded == {
@@ -245,6 +245,7 @@ def test_an_editor_codes_both_demo_incidents_a_reviewer_publishes_them_and_a_dup
                 p["ucdp_side"],
                 p["acled_inter"],
                 bool(p.get("initiator")),
+                p.get("note", ""),
             )
             for p in entry["participants"]
         }
