@@ -8,7 +8,9 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -121,6 +123,12 @@ def incident_merge(request, pk: int):
         merged_rows=incident_rows(merged),
     )
     if request.method != "POST":
+        preview = merge_preview(survivor, merged, request.user)
+        if "refusal" in preview:
+            form.add_error(None, preview["refusal"])
+            return render(request, "incidents/merge.html", context, status=400)
+        moving, staying = _split_rows(context["merged_rows"], preview["kept"])
+        context.update(moving_rows=moving, staying_rows=staying)
         return render(request, "incidents/merge.html", context)
     try:
         services.incident_merge(survivor.pk, merged.pk, user=request.user)
@@ -133,6 +141,32 @@ def incident_merge(request, pk: int):
         % {"merged": merged.pk, "survivor": survivor.pk},
     )
     return redirect("incidents:detail", pk=survivor.pk)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def merge_preview(survivor: Incident, merged: Incident, user) -> dict:
+    """What the merge would do, found by doing it and rolling it back (the service is the one
+    judge of what moves): {"kept": ids of the merged record's rows that would stay on it, by
+    kind} or {"refusal": the service's message}."""
+    try:
+        with transaction.atomic():
+            operation = services.incident_merge(survivor.pk, merged.pk, user=user)
+            kept = operation.details["kept"]
+            raise _DryRun
+    except _DryRun:
+        return {"kept": {kind: set(ids) for kind, ids in kept.items()}}
+    except (services.WorkflowError, ValidationError) as refusal:
+        return {"refusal": _refusal_text(refusal)}
+
+
+def _split_rows(rows: dict[str, list], kept: dict[str, set]) -> tuple[dict, dict]:
+    """(rows that move, rows that stay) of the merged record."""
+    moving = {k: [r for r in found if r.pk not in kept.get(k, set())] for k, found in rows.items()}
+    staying = {k: [r for r in found if r.pk in kept.get(k, set())] for k, found in rows.items()}
+    return moving, staying
 
 
 def _refusal_text(refusal: Exception) -> str:
@@ -179,6 +213,16 @@ class SplitForm(forms.Form):
     location_name = forms.CharField(
         label=gettext_lazy("place as reported"), max_length=300, required=False
     )
+    latitude = forms.DecimalField(
+        label=gettext_lazy("latitude"),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        help_text=gettext_lazy("Empty: the point of this incident."),
+    )
+    longitude = forms.DecimalField(
+        label=gettext_lazy("longitude"), required=False, min_value=-180, max_value=180
+    )
 
     def __init__(self, *args, incident: Incident, rows: dict[str, list], **kwargs):
         super().__init__(*args, **kwargs)
@@ -211,6 +255,9 @@ class SplitForm(forms.Form):
             raise ValidationError(
                 _("Choose the claims, actors or assessments the new incident takes.")
             )
+        one_coordinate = (data.get("latitude") is None) != (data.get("longitude") is None)
+        if one_coordinate and not self.has_error("latitude") and not self.has_error("longitude"):
+            self.add_error("latitude", _("Give both the latitude and the longitude."))
         start, end = data.get("date_start"), data.get("date_end")
         if start and end and end < start:
             self.add_error("date_end", _("The end date cannot be before the start date."))
@@ -229,6 +276,11 @@ class SplitForm(forms.Form):
             "date_start": data["date_start"],
             "date_end": data["date_end"],
             "location_name": data["location_name"],
+            **(
+                {"location": Point(float(data["longitude"]), float(data["latitude"]), srid=4326)}
+                if data.get("latitude") is not None and data.get("longitude") is not None
+                else {}
+            ),
         }
 
     def chosen(self, rows: dict[str, list]) -> dict[str, list]:

@@ -62,9 +62,15 @@ def test_the_merge_page_lists_possible_duplicates_and_confirms_side_by_side(clie
     # Same day, same point: the other record is offered as a possible duplicate.
     assert f'href="?other={merged.pk}"' in page.content.decode()
 
+    # A claim of a source the survivor cites already would stay on the merged record.
+    rfi = Claim.objects.get(incident=survivor).source
+    staying = ClaimFactory(incident=merged, source=rfi, fatalities_best=4)
     confirm = client.get(url, {"other": merged.pk, "keep": "this"})
     assert confirm.status_code == 200
     assert (confirm.context["survivor"], confirm.context["merged"]) == (survivor, merged)
+    assert confirm.context["moving_rows"]["claims"] == [moving]
+    assert confirm.context["staying_rows"]["claims"] == [staying]
+    assert not ReviewComment.objects.exists()  # the preview was rolled back
     text = confirm.content.decode()
     assert "Studio Tamani" in text and "RFI" in text and 'id="confirm-merge"' in text
     assert Claim.objects.get(pk=moving.pk).incident_id == merged.pk  # nothing done yet
@@ -105,6 +111,12 @@ def test_a_refusal_of_the_service_is_shown_and_changes_nothing(client, users, pa
     survivor, merged, _moving = pair
     Incident.objects.filter(pk=merged.pk).update(location=None)  # a merged record needs a point
     login(client, users, "reviewer")
+    # Shown already on the confirmation page, before anything is posted.
+    preview = client.get(
+        reverse("incidents:merge", args=[survivor.pk]), {"other": merged.pk, "keep": "this"}
+    )
+    assert preview.status_code == 400
+    assert "Set the location and sub-event type" in preview.content.decode()
     response = client.post(
         reverse("incidents:merge", args=[survivor.pk]), {"other": merged.pk, "keep": "this"}
     )
@@ -215,6 +227,8 @@ def test_a_reviewer_splits_through_the_page_after_confirming(client, users, mixe
         "date_start": "2024-04-03",
         "date_end": "2024-04-03",
         "location_name": "Djibo, north",
+        "latitude": "14.45",
+        "longitude": "-3.86",
     }
     confirm = client.post(url, chosen)
     assert confirm.status_code == 200 and confirm.context["confirming"]
@@ -230,6 +244,7 @@ def test_a_reviewer_splits_through_the_page_after_confirming(client, users, mixe
         "Djibo, north",
         Status.DRAFT,
     )
+    assert (new.location.x, new.location.y) == (-3.86, 14.45)
     assert list(Claim.objects.filter(incident=new)) == [second]
     assert list(IncidentActor.objects.filter(incident=new)) == [b]
     assert list(Claim.objects.filter(incident=incident)) == [first]
