@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("actors/", include("actors.urls")),
+    path("review/", include("incidents.review.urls")),
     path("api/v1/", include("incidents.api.urls")),
     # ACLED's own paths (DESIGN.md), so that ACLED clients work by changing only their host.
     path("api/acled/read", acled_api.AcledEventRead.as_view(), name="acled-read"),

@@ -19,6 +19,7 @@ from django.forms.models import model_to_dict
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -389,6 +390,10 @@ def edit_incident(request, incident: Incident | None):
     saved.refresh_from_db()  # the estimates the claims gave (the database derived them)
     for warning in services.harm_warnings(saved):
         messages.warning(request, warning)
+    # "Correct" in the review queue comes back to the queue (a path of this site only).
+    back = request.GET.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("incidents:detail", pk=saved.pk)
 
 

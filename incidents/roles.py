@@ -47,7 +47,7 @@ _EDIT_MODELS = {
 # Editors create and edit actors, their aliases and relations on the site's pages (through
 # actors/services.py); the admin's actor pages stay the admins' (actors/admin.py).
 _ACTOR_EDIT_MODELS = {"actors": ["actor", "actoralias", "actorrelation"]}
-_INGEST_MODELS = {"incidents": ["ingestsource", "rawreport"]}
+_INGEST_MODELS = {"incidents": ["ingestsource", "rawreport", "extractionfeedback"]}
 _ADMIN_MODELS = {
     "incidents": ["adminarea", "place", "placename", "referencedataset", "acledevent", "ucdpevent"],
     "actors": ["actor", "actoralias", "actorrelation", "actorpresence"],

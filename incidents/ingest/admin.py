@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from incidents.ingest import tasks
-from incidents.ingest.models import POLLED_KINDS, IngestSource, RawReport, ReportStatus
+from incidents.ingest.models import (
+    POLLED_KINDS,
+    ExtractionFeedback,
+    IngestSource,
+    RawReport,
+    ReportStatus,
+)
 
 
 @admin.register(IngestSource)
@@ -118,6 +124,7 @@ class RawReportAdmin(admin.ModelAdmin):
         "last_error",
         "incident",
         "source_record",
+        "discarded_at",
         "text",
         "extraction_json",
         "geocoding_json",
@@ -176,3 +183,70 @@ def _pretty(value) -> str:
     if value is None:
         return "-"
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+
+
+@admin.register(ExtractionFeedback)
+class ExtractionFeedbackAdmin(admin.ModelAdmin):
+    """The review queue's decisions on drafts made from reports, with what the extractor proposed
+    and what editors kept: read only (the review services write them). The summary is above the
+    list."""
+
+    list_display = (
+        "report",
+        "event_index",
+        "incident",
+        "decision",
+        "changed",
+        "user",
+        "decided_at",
+    )
+    list_filter = ("decision",)
+    list_select_related = ("report", "incident", "user")
+    search_fields = ("report__title", "report__url")
+    fields = (
+        "report",
+        "event_index",
+        "incident",
+        "decision",
+        "changed",
+        "proposed_json",
+        "final_json",
+        "user",
+        "decided_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("proposed by the extractor"))
+    def proposed_json(self, obj: ExtractionFeedback) -> str:
+        return _pretty(obj.proposed)
+
+    @admin.display(description=_("kept by the editor"))
+    def final_json(self, obj: ExtractionFeedback) -> str:
+        return _pretty(obj.final)
+
+    def changelist_view(self, request, extra_context=None):
+        from incidents.review.selectors import feedback_summary
+
+        summary = feedback_summary()
+        if summary["accepted"]:
+            rates = ", ".join(
+                f"{row['field']} {round(100 * row['rate'])}%" for row in summary["fields"]
+            )
+            messages.info(
+                request,
+                _(
+                    "%(unchanged)s of %(accepted)s accepted drafts were kept as extracted; "
+                    "corrected: %(rates)s. %(merged)s merged, %(discarded)s discarded."
+                )
+                % {**summary, "rates": rates},
+            )
+        return super().changelist_view(request, extra_context)

@@ -6,6 +6,7 @@ The database says "once": a report is unique by its normalised URL (when it has 
 hash of its content, so two workers, a retry or a second poll can never store it twice."""
 
 import pghistory
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
@@ -163,6 +164,16 @@ class RawReport(models.Model):
         related_name="raw_reports",
         verbose_name=_("cited as source"),
     )
+    discarded_at = models.DateTimeField(
+        _("discarded at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "When editors discarded every draft made from it in review; the report and its "
+            "bytes stay as evidence."
+        ),
+    )
     updated_at = models.DateTimeField(_("last changed at"), db_default=Now(), editable=False)
 
     class Meta:
@@ -197,3 +208,73 @@ class RawReport(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.url or f"#{self.pk}"
+
+
+class ReviewDecision(models.TextChoices):
+    ACCEPTED = "accepted", _("accepted (sent for review)")
+    PUBLISHED = "published", _("published")
+    MERGED = "merged", _("merged into the candidate")
+    DISCARDED = "discarded", _("discarded")
+
+
+# The extracted values an editor may correct, compared at each decision (incidents/review/).
+FEEDBACK_FIELDS = (
+    "location",
+    "geo_precision",
+    "location_name",
+    "date_start",
+    "date_end",
+    "event_type",
+    "sub_event_type",
+    "actors",
+    "fatalities",
+)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class ExtractionFeedback(models.Model):
+    """One review decision on a draft made from one event of a report: what the extractor and
+    geocoder proposed, what the editor finally kept, and which fields differ. The rows measure
+    the extractor (incidents.review.selectors.feedback_summary); written by the review services
+    only."""
+
+    report = models.ForeignKey(
+        RawReport, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("report")
+    )
+    event_index = models.PositiveIntegerField(_("event of the report"))
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="extraction_feedback",
+        verbose_name=_("incident"),
+    )
+    decision = models.CharField(_("decision"), max_length=10, choices=ReviewDecision.choices)
+    proposed = models.JSONField(_("proposed by the extractor"), default=dict, blank=True)
+    final = models.JSONField(_("kept by the editor"), default=dict, blank=True)
+    changed = models.JSONField(_("fields corrected"), default=list, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), db_default=Now(), editable=False)
+
+    class Meta:
+        verbose_name = _("extraction feedback")
+        verbose_name_plural = _("extraction feedback")
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision__in=ReviewDecision.values),
+                name="extractionfeedback_decision_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["report", "event_index"], name="feedback_report_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.report_id}:{self.event_index} {self.decision}"

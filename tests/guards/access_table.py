@@ -225,6 +225,9 @@ ADMIN_MODELS = {
     # Ingestion: sources configured by admins; raw reports are evidence (re-run by admins).
     "incidents.ingestsource": ADMIN_MANAGED,
     "incidents.rawreport": rights(view=EDITING, add=NOBODY, change=ADMIN_ONLY, delete=NOBODY),
+    # What the review queue's decisions recorded (extractor proposed / editor kept): read by those
+    # who review drafts; written only by the review services, never by hand.
+    "incidents.extractionfeedback": rights(view=EDITING, add=NOBODY, change=NOBODY, delete=NOBODY),
 }
 
 
@@ -321,6 +324,16 @@ URLS: dict[str, Case | tuple[Case, ...]] = {
     "incidents:undo": Case(everyone(GET_NOT_ALLOWED), params={"pk": "1"}),
     "incidents:restore": Case(
         everyone(GET_NOT_ALLOWED), params={"pk": Sample("published incident")}
+    ),
+    # --- the review queue (incidents/review/): README "editors ... review what the workers
+    # ingested"; reviewers publish from it. Viewers do not review: 403.
+    "review:queue": Case(signed_in(allowed=EDITING)),
+    # The decisions are POSTs; a GET changes nothing.
+    "review:act": Case(everyone(GET_NOT_ALLOWED)),
+    # A raw report's stored bytes: evidence of drafts, read by those who may read raw reports.
+    "review:evidence": Case(
+        signed_in(allowed=may_see("incidents.rawreport")),
+        params={"pk": admin_object("incidents.rawreport")},
     ),
     # --- the actors (actors/urls.py): for every role that reads incidents (the pages count them,
     # published ones only for viewers). A slug of the catalogue (loaded by the guard's fixture);

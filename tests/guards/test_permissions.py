@@ -35,6 +35,7 @@ def make_site_objects() -> tuple[dict, dict]:
     ACLED and a UCDP import, a retracted incident, accounts, a partner organisation and its key.
     Returns (users, samples): users[PARTNER] is the partner's API key; samples holds every value
     the table's parameters name (access_table.SAMPLES, admin_object)."""
+    from incidents.ingest.models import ExtractionFeedback
     from incidents.ingest.pipeline import text_ingest
     from incidents.interchange.acled import acled_row_import
     from incidents.interchange.ucdp import ucdp_row_import
@@ -51,7 +52,11 @@ def make_site_objects() -> tuple[dict, dict]:
     incident_retract(retracted.pk, user=users[table.REVIEWER], reason="Duplicate of another.")
     _, users[table.PARTNER] = api_key_create("Guard partner")
     # A pasted report: an ingestion source and a raw report (incidents/ingest/).
-    text_ingest("Guard report: nothing happened.")
+    report, _ = text_ingest("Guard report: nothing happened.")
+    # A review decision on it (incidents/review/): the extraction feedback's admin rows.
+    ExtractionFeedback.objects.create(
+        report=report, event_index=0, decision="discarded", user=users[table.EDITOR]
+    )
     # A failed and a successful sign-in: the throttle's attempt, failure and access records.
     sign_in = Client()
     sign_in.post("/accounts/login/", {"username": "never-signs-in", "password": "wrong"})

@@ -8,7 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from actors.models import ActorAlias, ActorPresence, ActorRelation
-from incidents.ingest.models import IngestSource, RawReport
+from incidents.ingest.models import ExtractionFeedback, IngestSource, RawReport
 from incidents.models import AcledEvent, Incident, Status, UcdpEvent, Victim
 from tests.factories import (
     ActorFactory,
@@ -17,6 +17,7 @@ from tests.factories import (
     IncidentActorFactory,
     IncidentFactory,
     SourceFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -139,6 +140,20 @@ MAKERS = {
         ),
         "title",
         "Changed",
+    ),
+    "incidents.ExtractionFeedback": (
+        lambda: ExtractionFeedback.objects.create(
+            report=RawReport.objects.create(
+                source=IngestSource.objects.create(name="Pasted", kind="pasted"),
+                content=b"A report",
+                content_sha256="0" * 64,
+            ),
+            event_index=0,
+            decision="discarded",
+            user=UserFactory(),
+        ),
+        "decision",
+        "merged",
     ),
     "actors.Actor": (lambda: ActorFactory(), "description", "changed"),
     "actors.ActorAlias": (
