@@ -5,7 +5,23 @@ from actors.models import Actor, ActorAlias, ActorPresence, ActorRelation
 from actors.names import normalise_name
 
 
-class ActorAliasInline(admin.TabularInline):
+class AdminsWrite:
+    """Editors may add and change actors, but on the site's pages, through actors/services.py
+    (validated, attributed, with the duplicate warning); in the admin they only read, and
+    admins write as before."""
+
+    def has_add_permission(self, request, *args):
+        return request.user.has_perm("actors.delete_actor") and super().has_add_permission(
+            request, *args
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("actors.delete_actor") and super().has_change_permission(
+            request, obj
+        )
+
+
+class ActorAliasInline(AdminsWrite, admin.TabularInline):
     model = ActorAlias
     extra = 0
     fields = (
@@ -27,7 +43,7 @@ class ActorPresenceInline(admin.TabularInline):
     fields = ("country_code", "start_date", "start_precision", "end_date", "end_precision", "note")
 
 
-class RelationOutInline(admin.TabularInline):
+class RelationOutInline(AdminsWrite, admin.TabularInline):
     model = ActorRelation
     fk_name = "source"
     extra = 0
@@ -46,7 +62,7 @@ class RelationOutInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(admin.ModelAdmin):
+class ActorAdmin(AdminsWrite, admin.ModelAdmin):
     list_display = (
         "name",
         "acronym",
@@ -74,7 +90,7 @@ class ActorAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActorAlias)
-class ActorAliasAdmin(admin.ModelAdmin):
+class ActorAliasAdmin(AdminsWrite, admin.ModelAdmin):
     list_display = ("name", "actor", "language", "kind", "valid_from", "valid_until", "normalised")
     list_filter = ("language", "kind")
     search_fields = ("name", "normalised", "actor__name")
@@ -83,7 +99,7 @@ class ActorAliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActorRelation)
-class ActorRelationAdmin(admin.ModelAdmin):
+class ActorRelationAdmin(AdminsWrite, admin.ModelAdmin):
     list_display = ("source", "type", "target", "start_date", "end_date", "countries")
     list_filter = ("type",)
     search_fields = ("source__name", "target__name", "note")

@@ -216,6 +216,9 @@ class ActorAlias(models.Model):
     valid_until_precision = models.CharField(
         max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
+    references = models.JSONField(
+        default=list, blank=True, help_text=_("The sources that show the name in use.")
+    )
     catalogue = models.BooleanField(
         default=False, editable=False, help_text=_("Kept in step with the reference catalogue.")
     )

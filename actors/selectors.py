@@ -13,10 +13,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.search import TrigramSimilarity
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from pghistory.models import Events
 
 from actors.models import (
     Actor,
@@ -27,7 +31,7 @@ from actors.models import (
     AliasKind,
     RelationType,
 )
-from actors.names import Normalise
+from actors.names import Normalise, normalise_name
 
 NEVER, FOREVER = date.min, date.max
 logger = logging.getLogger(__name__)
@@ -104,6 +108,47 @@ def actors_matching_name(text: str, on: date | None = None) -> QuerySet[Actor]:
         aliases &= Q(aliases__valid_from__isnull=True) | Q(aliases__valid_from__lte=on)
         aliases &= Q(aliases__valid_until__isnull=True) | Q(aliases__valid_until__gte=on)
     return Actor.objects.filter(aliases).distinct()
+
+
+@dataclass(frozen=True)
+class Resemblance:
+    """An existing actor one of the typed names resembles, and by which of its aliases."""
+
+    actor: Actor
+    typed: str
+    alias: str
+    similarity: float
+
+
+# Trigram similarity (pg_trgm, on the normalised names: case, accents and punctuation aside)
+# from which a typed name is said to resemble an alias ("Katibat Macina" / "Katiba Macina").
+RESEMBLANCE_THRESHOLD = 0.45
+
+
+def actors_resembling(
+    names: list[str], *, exclude_id: int | None = None, limit: int = 10
+) -> list[Resemblance]:
+    """Existing actors with an alias equal to or resembling one of `names` once normalised
+    (trigram similarity of at least RESEMBLANCE_THRESHOLD), most similar first, each actor
+    once: the duplicate warning of the actor form."""
+    found: dict[int, Resemblance] = {}
+    for typed in {n.strip() for n in names if n and n.strip()}:
+        key = Normalise(Value(typed))
+        aliases = (
+            ActorAlias.objects.annotate(similarity=TrigramSimilarity("normalised", key))
+            .filter(Q(normalised=key) | Q(similarity__gte=RESEMBLANCE_THRESHOLD))
+            .select_related("actor")
+            .order_by("-similarity", "actor_id")
+        )
+        if exclude_id is not None:
+            aliases = aliases.exclude(actor_id=exclude_id)
+        for alias in aliases[:limit]:
+            similarity = 1.0 if alias.normalised == normalise_name(typed) else alias.similarity
+            current = found.get(alias.actor_id)
+            if current is None or similarity > current.similarity:
+                found[alias.actor_id] = Resemblance(alias.actor, typed, alias.name, similarity)
+    ordered = sorted(found.values(), key=lambda r: (-r.similarity, r.actor.name))
+    return ordered[:limit]
 
 
 @dataclass
@@ -538,3 +583,74 @@ def _civilians_harmed(user, windows: list[ActorWindow]) -> tuple[int, int]:
     )
     found = [row["killed"] for row in per_incident]
     return len(found), sum(found)
+
+
+@dataclass(frozen=True)
+class ActorChange:
+    """One recorded write to an actor, one of its aliases or one of its relations."""
+
+    when: datetime
+    who: str
+    what: str
+    action: str
+    changes: list[tuple[str, object, object]]
+
+
+def actor_history(actor: Actor, *, limit: int = 200) -> list[ActorChange]:
+    """Every recorded write to the actor, its aliases and the relations it is part of (deleted
+    ones too), newest first: who (the user, or the command that loaded the catalogue), what,
+    and each field from what to what."""
+    event_ids = {
+        Actor: Actor.pgh_event_model.objects.filter(pgh_obj_id=actor.pk),
+        ActorAlias: ActorAlias.pgh_event_model.objects.filter(actor_id=actor.pk),
+        ActorRelation: ActorRelation.pgh_event_model.objects.filter(
+            Q(source_id=actor.pk) | Q(target_id=actor.pk)
+        ),
+    }
+    events = []
+    for model, queryset in event_ids.items():
+        events += list(
+            Events.objects.filter(
+                pgh_model=model.pgh_event_model._meta.label,
+                pgh_id__in=list(queryset.values_list("pgh_id", flat=True)),
+            )
+        )
+    # One save writes the actor before its aliases and relations (same timestamp).
+    rank = {m.pgh_event_model._meta.label: n for n, m in enumerate(event_ids)}
+    events.sort(key=lambda e: (e.pgh_created_at, rank[e.pgh_model], e.pgh_id))
+    user_ids = {(e.pgh_context or {}).get("user") for e in events} - {None}
+    users = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
+    labels = {
+        "actors.Actor": _("actor"),
+        "actors.ActorAlias": _("alias"),
+        "actors.ActorRelation": _("relation"),
+    }
+    hidden = {"id", "created_at", "updated_at", "normalised", "catalogue"}
+    previous: dict[tuple, dict] = {}
+    found = []
+    for event in events:
+        key = (event.pgh_obj_model, event.pgh_obj_id)
+        data, before = event.pgh_data, previous.get(key, {})
+        previous[key] = data
+        changes = [
+            (name, before.get(name), value)
+            for name, value in data.items()
+            if name not in hidden
+            and event.pgh_label != "delete"
+            and (before.get(name) != value if before else value not in (None, "", [], {}))
+        ]
+        if event.pgh_label == "update" and not changes:
+            continue
+        context = event.pgh_context or {}
+        who = users.get(context.get("user")) or context.get("command") or "—"
+        name = data.get("name") or f"#{event.pgh_obj_id}"
+        found.append(
+            ActorChange(
+                when=event.pgh_created_at,
+                who=str(who),
+                what=f"{labels[event.pgh_obj_model]} {name}",
+                action=event.pgh_label,
+                changes=changes,
+            )
+        )
+    return found[::-1][:limit]

@@ -1,12 +1,16 @@
-"""Services that write actors: loading the reference catalogue (idempotent)."""
+"""Services that write actors: loading the reference catalogue (idempotent), and the editors'
+writes of actors, their aliases and relations (validated, attributed in the history)."""
 
 import calendar
 import json
 from datetime import date
 from pathlib import Path
 
+import pghistory
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from actors.models import (
     Actor,
@@ -230,3 +234,122 @@ def actor_resolve_or_create(
     alias.full_clean(exclude=["normalised"])
     alias.save()
     return actor
+
+
+# --- Editors' writes: actors, their aliases and relations ---------------------------------------
+
+EDIT_PERMISSION = "actors.change_actor"
+# Slugs the actor pages' own URLs use (/actors/new/).
+RESERVED_SLUGS = {"new"}
+
+
+class ActorPermissionError(PermissionDenied):
+    """The user may not edit actors."""
+
+
+def _editor_id(user) -> int:
+    if user is None or not user.is_authenticated or not user.has_perm(EDIT_PERMISSION):
+        raise ActorPermissionError(_("Only editors may create or change actors."))
+    return user.pk
+
+
+def _saved(obj, user_id: int, fields: list[str] | None = None, exclude=()):
+    obj.full_clean(exclude=list(exclude))
+    with pghistory.context(user=user_id):
+        obj.save(update_fields=fields) if fields else obj.save()
+    return obj
+
+
+def _changed(obj, fields: dict) -> list[str]:
+    names = [name for name, value in fields.items() if getattr(obj, name) != value]
+    for name in names:
+        setattr(obj, name, fields[name])
+    return [obj._meta.get_field(n.removesuffix("_id")).name for n in names]
+
+
+def actor_slug(name: str) -> str:
+    """A free slug for a new actor named `name`."""
+    base = slugify(name)[:70] or "actor"
+    slug, n = base, 1
+    while slug in RESERVED_SLUGS or Actor.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def actor_create(*, user, **fields) -> Actor:
+    """A new actor, by an editor: its name (and acronym) become its first aliases, so that the
+    registry's searches find it; validated (the database's rules), recorded in the history
+    with the user."""
+    user_id = _editor_id(user)
+    actor = Actor(**fields)
+    if not actor.slug:
+        actor.slug = actor_slug(actor.name)
+    _saved(actor, user_id)
+    names = [(actor.name, AliasKind.NAME), (actor.acronym, AliasKind.ACRONYM)]
+    for name, kind in names:
+        if name and not actor.aliases.filter(name=name).exists():
+            _saved(ActorAlias(actor=actor, name=name, kind=kind), user_id, exclude=["normalised"])
+    return actor
+
+
+@transaction.atomic
+def actor_update(actor_id: int, *, user, **fields) -> Actor:
+    """Changes the given fields of an actor; writes nothing when nothing differs."""
+    user_id = _editor_id(user)
+    actor = Actor.objects.select_for_update().get(pk=actor_id)
+    changed = _changed(actor, fields)
+    if changed:
+        _saved(actor, user_id, changed)
+    return actor
+
+
+@transaction.atomic
+def alias_create(*, user, actor_id: int, **fields) -> ActorAlias:
+    """A name the actor is (or was, between the given dates) known by, with its sources."""
+    user_id = _editor_id(user)
+    return _saved(ActorAlias(actor_id=actor_id, **fields), user_id, exclude=["normalised"])
+
+
+@transaction.atomic
+def alias_update(alias_id: int, *, user, **fields) -> ActorAlias:
+    user_id = _editor_id(user)
+    alias = ActorAlias.objects.select_for_update().get(pk=alias_id)
+    changed = _changed(alias, fields)
+    if changed:
+        _saved(alias, user_id, changed, exclude=["normalised"])
+    return alias
+
+
+@transaction.atomic
+def alias_delete(alias_id: int, *, user) -> None:
+    user_id = _editor_id(user)
+    with pghistory.context(user=user_id):
+        ActorAlias.objects.filter(pk=alias_id).delete()
+
+
+@transaction.atomic
+def relation_create(*, user, source_id: int, **fields) -> ActorRelation:
+    """A dated relation (`source` is member of / renamed to / allied with ... `target`), with
+    the sources that establish it. The map's per-actor summary follows within minutes
+    (Celery beat runs incidents.services.actor_summary_refresh)."""
+    user_id = _editor_id(user)
+    return _saved(ActorRelation(source_id=source_id, **fields), user_id)
+
+
+@transaction.atomic
+def relation_update(relation_id: int, *, user, **fields) -> ActorRelation:
+    user_id = _editor_id(user)
+    relation = ActorRelation.objects.select_for_update().get(pk=relation_id)
+    changed = _changed(relation, fields)
+    if changed:
+        _saved(relation, user_id, changed)
+    return relation
+
+
+@transaction.atomic
+def relation_delete(relation_id: int, *, user) -> None:
+    user_id = _editor_id(user)
+    with pghistory.context(user=user_id):
+        ActorRelation.objects.filter(pk=relation_id).delete()

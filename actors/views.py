@@ -1,20 +1,28 @@
-"""The actor directory and an actor's page. Thin: parse input, call a selector, render."""
+"""The actor directory, an actor's page, and the editors' actor form. Thin: parse input, call a
+selector or a service, render."""
 
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from actors import charts, selectors
+from actors import charts, selectors, services
+from actors import forms as actor_forms
 from actors.filters import ActorFilterSet
-from actors.models import AcledInter, Actor, ActorKind
+from actors.models import AcledInter, Actor, ActorAlias, ActorKind, ActorRelation
+from incidents.editing import put_errors
 from incidents.filters import filter_errors
+from incidents.forms import actor_choices
 from incidents.geo.countries import COUNTRIES, SAHEL_COUNTRIES
 from incidents.taxonomy import EventType
 from incidents.views import view_incidents
@@ -165,6 +173,10 @@ def actor_detail(request, slug: str):
             "map_url": f"{reverse('incidents:map')}?{urlencode(filters)}",
             "list_url": f"{reverse('incidents:list')}?{urlencode(filters)}",
             "roles": _roles(summary.roles),
+            # Who changed the actor, its aliases and relations: for those who edit actors.
+            "history": selectors.actor_history(actor)
+            if request.user.has_perm("actors.change_actor")
+            else None,
         },
     )
 
@@ -193,3 +205,154 @@ def _roles(roles: dict[str, tuple[int, int]]) -> list[tuple[str, str, int, int]]
         "claimed": ("", _("claimed responsibility")),
     }
     return [(*labels[name], *roles[name]) for name in selectors.ROLES]
+
+
+# --- The editors' actor form (create and edit) --------------------------------------------------
+
+
+class Refused(Exception):
+    """A write was refused: rolled back, the messages are on the forms."""
+
+
+class ActorEditor:
+    """The actor form and its alias and relation rows for one request, and how they are written
+    (through actors/services.py, in one transaction)."""
+
+    def __init__(self, request, actor: Actor | None = None):
+        data = request.POST if request.method == "POST" else None
+        self.user = request.user
+        self.actor = actor
+        self.form = actor_forms.ActorForm(data, instance=actor or Actor(), prefix="actor")
+        aliases = actor.aliases.order_by("name") if actor else ActorAlias.objects.none()
+        relations = (
+            actor.relations_out.select_related("target").order_by("type", "start_date")
+            if actor
+            else ActorRelation.objects.none()
+        )
+        self.aliases = actor_forms.AliasFormSet(data, prefix="aliases", queryset=aliases)
+        self.relations = actor_forms.RelationFormSet(data, prefix="relations", queryset=relations)
+        self.resemblances: list = []
+
+    @property
+    def formsets(self):
+        return [self.aliases, self.relations]
+
+    def is_valid(self) -> bool:
+        valid = self.form.is_valid()
+        for formset in self.formsets:
+            valid = formset.is_valid() and valid
+        return valid
+
+    def new_names(self) -> list[str]:
+        """The names this save would add: a new actor's name and acronym, new aliases."""
+        names = []
+        if self.actor is None:
+            names += [self.form.cleaned_data.get("name"), self.form.cleaned_data.get("acronym")]
+        elif "name" in self.form.changed_data:
+            names.append(self.form.cleaned_data.get("name"))
+        names += [
+            f.cleaned_data.get("name") for f in self.aliases.kept_forms() if not f.instance.pk
+        ]
+        return [n for n in names if n]
+
+    def check_resemblances(self) -> bool:
+        """Whether saving may go on: no existing actor resembles the new names, or the editor
+        ticked "create anyway" after seeing them."""
+        self.resemblances = selectors.actors_resembling(
+            self.new_names(), exclude_id=self.actor.pk if self.actor else None
+        )
+        if self.resemblances and not self.form.cleaned_data.get("create_anyway"):
+            self.form.add_error(
+                "create_anyway",
+                _(
+                    "Existing actors have similar names (listed above): check that this is none "
+                    "of them, then tick this box to save."
+                ),
+            )
+            return False
+        return True
+
+    @contextmanager
+    def _writing(self, form):
+        try:
+            yield
+        except ValidationError as error:
+            put_errors(form, error)
+            self.failed = True
+
+    def save(self) -> Actor:
+        self.failed = False
+        with transaction.atomic():
+            actor = None
+            with self._writing(self.form):
+                fields = self.form.actor_fields()
+                if self.actor is None:
+                    actor = services.actor_create(user=self.user, **fields)
+                else:
+                    actor = services.actor_update(self.actor.pk, user=self.user, **fields)
+            if actor is None:
+                raise Refused
+            for form in self.aliases.removed_forms():
+                services.alias_delete(form.instance.pk, user=self.user)
+            for form in self.aliases.kept_forms():
+                with self._writing(form):
+                    if form.instance.pk:
+                        services.alias_update(
+                            form.instance.pk, user=self.user, **form.alias_fields()
+                        )
+                    else:
+                        services.alias_create(
+                            user=self.user, actor_id=actor.pk, **form.alias_fields()
+                        )
+            for form in self.relations.removed_forms():
+                services.relation_delete(form.instance.pk, user=self.user)
+            for form in self.relations.kept_forms():
+                with self._writing(form):
+                    if form.instance.pk:
+                        services.relation_update(
+                            form.instance.pk, user=self.user, **form.relation_fields()
+                        )
+                    else:
+                        services.relation_create(
+                            user=self.user, source_id=actor.pk, **form.relation_fields()
+                        )
+            if self.failed:
+                raise Refused
+        return actor
+
+
+def edit_actor(request, actor: Actor | None):
+    editor = ActorEditor(request, actor)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if editor.is_valid() and editor.check_resemblances():
+            try:
+                saved = editor.save()
+            except Refused:
+                pass
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("actors:detail", slug=saved.slug)
+    context = {
+        "editor": editor,
+        "form": editor.form,
+        "actor": actor,
+        "actor_choices": actor_choices(),
+        "resemblances": editor.resemblances,
+    }
+    return render(request, "actors/edit.html", context, status=status)
+
+
+@login_required
+@permission_required("actors.add_actor", raise_exception=True)
+def actor_new(request):
+    """A new actor with its aliases and relations; a name resembling an existing actor's is
+    shown with links before anything is saved."""
+    return edit_actor(request, None)
+
+
+@login_required
+@permission_required("actors.change_actor", raise_exception=True)
+def actor_edit(request, slug: str):
+    return edit_actor(request, get_object_or_404(Actor, slug=slug))

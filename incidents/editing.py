@@ -85,7 +85,8 @@ FIELD_ON_FORM = {"location": "latitude", "country_code": "country", "tags": "tag
 def put_errors(form, error: ValidationError) -> None:
     """A service's or the model's refusal, at the form's fields where they are on the form."""
     places = {}
-    for model in getattr(form, "constraint_models", [form._meta.model]):
+    models = getattr(form, "constraint_models", None) or [form._meta.model]
+    for model in models:
         places.update(constraint_fields(model))
     items = error.error_dict.items() if hasattr(error, "error_dict") else [(None, error.error_list)]
     for name, errors in items:
@@ -262,6 +263,9 @@ class IncidentEditor:
         return reports
 
     def _save_victims(self, reports: dict[int, CivilianHarmReport]) -> None:
+        """Through the victim services, which check the personal-data permission again."""
+        for form in self.victims.removed_forms():
+            services.victim_delete(form.instance.pk, user=self.user)
         for form in self.victims.kept_forms():
             number = form.cleaned_data.get("assessment_number") or 1
             report = reports.get(number)
@@ -273,13 +277,14 @@ class IncidentEditor:
                 )
                 self.failed = True
                 continue
-            victim = form.instance if form.instance.pk else Victim()
-            victim.report = report
-            for name, value in form.victim_fields().items():
-                setattr(victim, name, value)
+            fields = form.victim_fields()
             with self._writing(form):
-                victim.full_clean()
-                victim.save()
+                if form.instance.pk:
+                    services.victim_update(
+                        form.instance.pk, user=self.user, report_id=report.pk, **fields
+                    )
+                else:
+                    services.victim_create(user=self.user, report_id=report.pk, **fields)
 
 
 # --- what the page shows besides the form --------------------------------------------------
@@ -534,4 +539,7 @@ def workflow_actions(user, incident: Incident) -> dict:
         # Reviewing is for another pair of eyes: a reviewer's own entry waits for a colleague.
         "send_back": reviewer and incident.status == Status.IN_REVIEW and not own,
         "retract": reviewer and incident.status == Status.PUBLISHED,
+        # Merge and split (incidents/operations.py): reviewers, while the incident stands.
+        "merge": reviewer and incident.status != Status.RETRACTED,
+        "split": reviewer and incident.status != Status.RETRACTED,
     }

@@ -373,8 +373,10 @@ class ParticipantForm(forms.ModelForm):
             "acled_inter",
             "initiator",
             "claimed_responsibility",
+            "note",
         ]
         labels = {"claimed_responsibility": gettext_lazy("claimed responsibility")}
+        widgets = {"note": forms.TextInput(attrs={"size": 24})}
 
     def clean(self):
         data = super().clean()
@@ -436,7 +438,12 @@ CLAIM_FIELDS = [
     *[f"{prefix}_{bound}" for prefix in CLAIM_ESTIMATES for bound in BOUNDS],
     "perpetrator_text",
     "claims_responsibility",
+    "targets_text",
+    "stated_date_start",
+    "stated_date_end",
+    "stated_place",
     "summary",
+    "quote",
 ]
 
 
@@ -457,6 +464,9 @@ class SourceClaimForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         claim_fields = forms.fields_for_model(Claim, fields=CLAIM_FIELDS)
         claim_fields["summary"].widget = forms.Textarea(attrs={"rows": 2})
+        claim_fields["quote"].widget = forms.Textarea(attrs={"rows": 2})
+        for name in ("stated_date_start", "stated_date_end"):
+            claim_fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         for name in CLAIM_FIELDS:
             if name.endswith(BOUNDS):
                 claim_fields[name].widget.attrs.update({"min": 0, "class": "estimate"})
@@ -653,7 +663,7 @@ class VictimForm(forms.ModelForm):
 
 
 VictimFormSet = forms.modelformset_factory(
-    Victim, form=VictimForm, formset=RowFormSet, extra=0, can_delete=False
+    Victim, form=VictimForm, formset=RowFormSet, extra=0, can_delete=True
 )
 
 

@@ -1,8 +1,9 @@
 """Roles of the security model, as Django groups with their permissions.
 
 - viewer: reads incidents, sources, claims, civilian harm (without personal data), actors, areas.
-- editor: a viewer who also enters and corrects incidents, sources, claims and civilian harm, and
-  sees victim names and witness identities (they type them).
+- editor: a viewer who also enters and corrects incidents, sources, claims and civilian harm,
+  creates and edits actors, their aliases and relations (on the site's pages), and sees victim
+  names and witness identities (they type them).
 - reviewer: an editor who publishes and retracts (never their own entries: a database rule).
 - admin: everything, including actors, reference data and accounts (Django superusers too).
   Accounts are deactivated, never deleted: every record keeps who wrote it.
@@ -43,6 +44,9 @@ _READ_MODELS = {
 _EDIT_MODELS = {
     "incidents": ["incident", "incidentactor", "source", "claim", "civilianharmreport", "victim"],
 }
+# Editors create and edit actors, their aliases and relations on the site's pages (through
+# actors/services.py); the admin's actor pages stay the admins' (actors/admin.py).
+_ACTOR_EDIT_MODELS = {"actors": ["actor", "actoralias", "actorrelation"]}
 _INGEST_MODELS = {"incidents": ["ingestsource", "rawreport", "extractionfeedback"]}
 _ADMIN_MODELS = {
     "incidents": ["adminarea", "place", "placename", "referencedataset", "acledevent", "ucdpevent"],
@@ -64,6 +68,7 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
     editor = (
         viewer
         | _codenames(_EDIT_MODELS, ["add", "change"])
+        | _codenames(_ACTOR_EDIT_MODELS, ["add", "change"])
         | {("incidents", "view_personal_data")}
         # Ingestion's sources and raw reports (drafts' evidence): staff only.
         | _codenames(_INGEST_MODELS, ["view"])

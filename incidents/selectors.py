@@ -69,6 +69,20 @@ def incident_detail(user, pk: int) -> Incident:
     )
 
 
+def incident_survivor(pk: int) -> int | None:
+    """The id of the incident that incident `pk` was merged into (following later merges of
+    the survivor), or None when it was not merged."""
+    seen = {pk}
+    survivor = None
+    current = pk
+    while True:
+        found = Incident.objects.filter(pk=current).values_list("merged_into", flat=True).first()
+        if found is None or found in seen:
+            return survivor
+        survivor = current = found
+        seen.add(found)
+
+
 def incident_popup(user, pk: int) -> dict:
     """What a map popup shows of one incident the user may see: when (with its precision),
     what, who (with their roles in both conventions), how many died (low / best / high), where

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import pghistory
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +37,7 @@ from incidents.models import (
     ReviewComment,
     Source,
     Status,
+    Victim,
 )
 from incidents.models.incident import Attributed
 
@@ -319,6 +320,59 @@ def harm_assessment_create(*, user: User | None, incident_id: int, **fields) -> 
     assessment = CivilianHarmReport(incident_id=incident_id, **fields)
     record_save(assessment, user=user)
     return assessment
+
+
+# --- Victims: personal data, written only by those allowed to see it -------------------------
+
+PERSONAL_DATA = "incidents.view_personal_data"
+
+
+class PersonalDataError(PermissionDenied):
+    """The user may not see personal data, so may not write victims."""
+
+
+def _require_personal(user: User | None) -> int:
+    if user is None or not user.is_authenticated or not user.has_perm(PERSONAL_DATA):
+        raise PersonalDataError(_("Only users allowed to see personal data may write victims."))
+    return user.pk
+
+
+def _victim_save(victim: Victim, user_id: int, fields: list[str] | None = None) -> Victim:
+    victim.full_clean()
+    # A victim has no attribution columns: the history context records who wrote it.
+    with pghistory.context(user=user_id):
+        victim.save(update_fields=fields) if fields else victim.save()
+    return victim
+
+
+@transaction.atomic
+def victim_create(*, user: User, report_id: int, **fields) -> Victim:
+    """One person harmed, in a civilian-harm assessment; by a user with the personal-data
+    permission, attributed in the history."""
+    user_id = _require_personal(user)
+    return _victim_save(Victim(report_id=report_id, **fields), user_id)
+
+
+@transaction.atomic
+def victim_update(victim_id: int, *, user: User, **fields) -> Victim:
+    """Changes the given fields of a victim row (`report_id` moves it to another assessment);
+    writes nothing when nothing differs."""
+    user_id = _require_personal(user)
+    victim = _locked(Victim, victim_id)
+    changed = _assign(victim, fields)
+    if changed:
+        names = [Victim._meta.get_field(n.removesuffix("_id")).name for n in changed]
+        _victim_save(victim, user_id, names)
+    return victim
+
+
+@transaction.atomic
+def victim_delete(victim_id: int, *, user: User) -> None:
+    """Removes a victim row (its history stays, and an admin can restore it)."""
+    user_id = _require_personal(user)
+    victim = _locked(Victim, victim_id)
+    with pghistory.context(user=user_id):
+        victim.delete()
 
 
 # --- The workflow: draft -> in review -> published -> retracted -------------------------------

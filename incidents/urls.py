@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents import editing, views
+from incidents import editing, operations, views
 
 app_name = "incidents"
 urlpatterns = [
@@ -28,4 +28,13 @@ urlpatterns += [
     path("incidents/<int:pk>/publish/", editing.incident_publish, name="publish"),
     path("incidents/<int:pk>/send-back/", editing.incident_send_back, name="send-back"),
     path("incidents/<int:pk>/retract/", editing.incident_retract, name="retract"),
+]
+
+# Merge and split (reviewers), their undoing and restores from the history (admins):
+# incidents/operations.py.
+urlpatterns += [
+    path("incidents/<int:pk>/merge/", operations.incident_merge, name="merge"),
+    path("incidents/<int:pk>/split/", operations.incident_split, name="split"),
+    path("incidents/operations/<int:pk>/undo/", operations.operation_undo, name="undo"),
+    path("incidents/<int:pk>/history/restore/", operations.history_restore, name="restore"),
 ]

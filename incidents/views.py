@@ -4,11 +4,13 @@ import hashlib
 import json
 from functools import wraps
 
+from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -17,6 +19,8 @@ from django.views.decorators.http import etag, require_GET
 
 from actors.selectors import actor_groups_fingerprint
 from incidents import charts, mapdata, overview, selectors
+from incidents import history as incident_history_module
+from incidents import operations as incident_operations
 from incidents.filters import IncidentFilterSet, filter_errors, parse_bbox
 from incidents.geo import selectors as geo_selectors
 from incidents.models import Incident
@@ -335,14 +339,28 @@ def map_basemap(request):
 @login_required
 @view_incidents
 def incident_detail(request, pk: int):
+    editor = request.user.has_perm("incidents.change_incident")
+    survivor = selectors.incident_survivor(pk)
+    if survivor is not None and not editor:
+        # A merged incident's page is a tombstone: readers go to the record that survives.
+        messages.info(
+            request,
+            _("Incident #%(merged)s was merged into #%(survivor)s.")
+            % {"merged": pk, "survivor": survivor},
+        )
+        return redirect("incidents:detail", pk=survivor)
     try:
         incident = selectors.incident_detail(request.user, pk)
     except Incident.DoesNotExist:
         raise Http404(_("No such incident, or not visible to you.")) from None
     personal = request.user.has_perm("incidents.view_personal_data")
-    history = None
-    if request.user.has_perm("incidents.change_incident"):
+    history = operations = None
+    if editor:
         history = selectors.incident_history(incident, personal=personal)
+        operations = incident_operations.operations_of(incident)
+    restorable = None
+    if request.user.has_perm("incidents.delete_incident") and history:
+        restorable = restorable_entries(history)
     place = None
     if incident.location is not None:
         area = incident.admin2 or incident.admin1
@@ -364,9 +382,25 @@ def incident_detail(request, pk: int):
             "incident": incident,
             "show_personal_data": personal,
             "history": history,
+            "restorable": restorable,
+            "operations": operations,
+            "survivor": survivor,
             "place": place,
         },
     )
+
+
+def restorable_entries(entries: list) -> dict[str, list[str]]:
+    """For an admin's restore buttons: each history entry's id -> the fields it may restore
+    (an entry of a model that cannot be restored gets none)."""
+    found = {}
+    for entry in entries:
+        if entry.model not in incident_history_module.RESTORABLE_MODELS:
+            continue
+        found[entry.event_id] = incident_history_module.restorable_fields(
+            apps.get_model(entry.model)
+        )
+    return found
 
 
 @require_GET

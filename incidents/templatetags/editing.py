@@ -24,3 +24,9 @@ def workflow_panel(context, incident):
         "messages": context.get("messages"),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.filter
+def restorable_fields(restorable: dict | None, event_id: str) -> list[str]:
+    """The fields an admin may restore from one history entry (views.restorable_entries)."""
+    return (restorable or {}).get(event_id, [])

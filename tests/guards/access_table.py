@@ -311,6 +311,20 @@ URLS: dict[str, Case | tuple[Case, ...]] = {
     "incidents:retract": Case(
         everyone(GET_NOT_ALLOWED), params={"pk": Sample("published incident")}
     ),
+    # Merge and split (incidents/operations.py): reviewers (README: "a reviewer merges ... and
+    # splits"), admins being reviewers too; editors and viewers 403. The pages only choose and
+    # confirm; the POSTs do the work.
+    "incidents:merge": Case(
+        signed_in(allowed=(REVIEWER, ADMIN)), params={"pk": Sample("published incident")}
+    ),
+    "incidents:split": Case(
+        signed_in(allowed=(REVIEWER, ADMIN)), params={"pk": Sample("published incident")}
+    ),
+    # An admin's undo of a merge or split, and an admin's restore from the history: POST only.
+    "incidents:undo": Case(everyone(GET_NOT_ALLOWED), params={"pk": "1"}),
+    "incidents:restore": Case(
+        everyone(GET_NOT_ALLOWED), params={"pk": Sample("published incident")}
+    ),
     # --- the review queue (incidents/review/): README "editors ... review what the workers
     # ingested"; reviewers publish from it. Viewers do not review: 403.
     "review:queue": Case(signed_in(allowed=EDITING)),
@@ -329,6 +343,17 @@ URLS: dict[str, Case | tuple[Case, ...]] = {
         Case(signed_in(), params={"slug": "jnim"}, label="catalogue actor"),
         Case(
             signed_in(allowed=(), refused=NOT_FOUND),
+            params={"slug": "no-such-actor"},
+            label="unknown",
+        ),
+    ),
+    # The editors' actor form (actors/views.py): editors and above create and edit actors
+    # (README: "Actor management for editors"); viewers read only (403).
+    "actors:new": Case(signed_in(allowed=EDITING)),
+    "actors:edit": (
+        Case(signed_in(allowed=EDITING), params={"slug": "jnim"}, label="catalogue actor"),
+        Case(
+            signed_in(allowed=(), refused=NOT_FOUND) | {VIEWER: FORBIDDEN},
             params={"slug": "no-such-actor"},
             label="unknown",
         ),
