@@ -22,6 +22,7 @@ from incidents.models import (
     AdminAreaPart,
     CivilianHarmReport,
     Claim,
+    IdempotentRequest,
     Incident,
     IncidentActor,
     IncidentTombstone,
@@ -552,6 +553,26 @@ class OrganisationAPIKeyAdmin(APIKeyModelAdmin):
     list_filter = ("organisation", "scope", "revoked", "created")
     search_fields = ("name", "prefix", "organisation__name")
     list_select_related = ("organisation",)
+
+
+@admin.register(IdempotentRequest)
+class IdempotentRequestAdmin(admin.ModelAdmin):
+    """Writes remembered for their Idempotency-Key: admins read them when a partner asks why a
+    retry got the first answer; the API writes them and drops them after
+    API_IDEMPOTENCY_KEEP_HOURS, no one by hand."""
+
+    list_display = ("created_at", "owner", "key", "status")
+    search_fields = ("owner", "key")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # Ingestion's sources and raw reports (incidents/ingest/admin.py registers them).

@@ -99,6 +99,8 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
             ("incidents", "view_organisationapikey"),
             ("incidents", "add_organisationapikey"),
             ("incidents", "change_organisationapikey"),
+            # What a write sent with an Idempotency-Key answered: read only.
+            ("incidents", "view_idempotentrequest"),
             # Sign-in throttling (django-axes): admins read the attempts and lift a lock by
             # deleting its attempt row; the logs are read only.
             ("axes", "view_accessattempt"),

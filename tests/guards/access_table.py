@@ -211,6 +211,11 @@ ADMIN_MODELS = {
     "incidents.organisationapikey": rights(
         view=ADMIN_ONLY, add=ADMIN_ONLY, change=ADMIN_ONLY, delete=NOBODY
     ),
+    # What a write sent with an Idempotency-Key answered (the answer may hold a draft): admins
+    # read it; the write API keeps it and drops it when it expires, no one by hand.
+    "incidents.idempotentrequest": rights(
+        view=ADMIN_ONLY, add=NOBODY, change=NOBODY, delete=NOBODY
+    ),
     # Tombstones of incidents that left the published set, kept by the database: read like the
     # incidents, written by no one by hand.
     "incidents.incidenttombstone": rights(view=EDITING, add=NOBODY, change=NOBODY, delete=NOBODY),

@@ -39,7 +39,7 @@ def make_site_objects() -> tuple[dict, dict]:
     from incidents.ingest.pipeline import text_ingest
     from incidents.interchange.acled import acled_row_import
     from incidents.interchange.ucdp import ucdp_row_import
-    from incidents.models import Incident, Origin
+    from incidents.models import IdempotentRequest, Incident, Origin
     from incidents.sampledata.demo import demo_load
     from incidents.services import api_key_create, incident_retract
 
@@ -56,6 +56,10 @@ def make_site_objects() -> tuple[dict, dict]:
     # A review decision on it (incidents/review/): the extraction feedback's admin rows.
     ExtractionFeedback.objects.create(
         report=report, event_index=0, decision="discarded", user=users[table.EDITOR]
+    )
+    # A write the API remembered for its Idempotency-Key (incidents/api/idempotency.py).
+    IdempotentRequest.objects.create(
+        owner="guard", key="guard-key", request_hash="0" * 64, status=201, response_body="{}"
     )
     # A failed and a successful sign-in: the throttle's attempt, failure and access records.
     sign_in = Client()
