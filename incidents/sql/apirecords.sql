@@ -92,9 +92,16 @@ CROSS JOIN LATERAL (
 ) ex;
 
 -- The summary of these incidents built again (those deleted meanwhile are left out: the
--- incidents' delete trigger removes their rows).
+-- incidents' delete trigger removes their rows). The incidents are locked first, in id order
+-- (as the participants' "touch the incident" trigger would lock them anyway): two transactions
+-- changing one incident's participants build its row one after the other, the second from a
+-- snapshot taken after the first committed (each statement of a volatile SQL function takes
+-- its own), so neither overwrites the other's row with a view that misses its changes.
 CREATE OR REPLACE FUNCTION incidents_apirecords_refresh(ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
+  SELECT count(*) FROM (
+    SELECT 1 FROM incidents_incident WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE
+  ) locked;
   INSERT INTO incidents_apirecord AS r (
     incident_id, actor1, assoc_actor_1, actor2, assoc_actor_2, side_a, side_b, initiators,
     claimed_by, actors, claims_count, source_count, claims_summary, claims_summary_named,

@@ -3,10 +3,12 @@ scratch (incidents_apirecord_direct) through inserts, updates and deletes of par
 claims, sources, assessments and dataset records, an actor's rename, a merge (and its undo), a
 split and an incident's deletion; and the API's records read from it."""
 
+import threading
+import time
 from datetime import date
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from actors.models import ACLED_INTER_BY_KIND, ActorKind
@@ -133,3 +135,37 @@ def test_the_inter_by_kind_in_sql_is_the_python_one():
         for kind in ActorKind:
             cursor.execute("SELECT incidents_acled_inter_of_kind(%s)", [kind.value])
             assert cursor.fetchone()[0] == ACLED_INTER_BY_KIND[kind]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_adding_participants_to_one_incident_both_count():
+    """Two connections each add a participant to the same incident, the second while the
+    first is still open: the second builds the row after the first commits, from a view that
+    sees both (without the lock it would overwrite the row without the first's participant)."""
+    incident = IncidentFactory(status=Status.PUBLISHED, published_at=timezone.now())
+    first, second = ActorFactory(name="JNIM"), ActorFactory(name="FAMa")
+    inserted = threading.Event()
+
+    def add(actor, position, side, *, wait_for=None, hold=0.0):
+        try:
+            if wait_for is not None:
+                wait_for.wait(timeout=30)
+            with transaction.atomic():
+                IncidentActor.objects.create(
+                    incident=incident, actor=actor, acled_position=position, ucdp_side=side
+                )
+                inserted.set()
+                time.sleep(hold)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=add, args=(first, "actor1", "A"), kwargs={"hold": 1.0}),
+        threading.Thread(target=add, args=(second, "actor2", "B"), kwargs={"wait_for": inserted}),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    kept = assert_exact()
+    assert kept[incident.pk][0] == "JNIM" and kept[incident.pk][2] == "FAMa"
