@@ -54,21 +54,9 @@ def _estimate_columns() -> list[Column]:
     ]
 
 
-# Who took part, in each convention: one pass over the incident's participants (`pa` in _FROM).
-PARTICIPANT_LISTS = {
-    "actor1": "p.acled_position = 'actor1'",
-    "assoc_actor_1": "p.acled_position = 'assoc_actor_1'",
-    "actor2": "p.acled_position = 'actor2'",
-    "assoc_actor_2": "p.acled_position = 'assoc_actor_2'",
-    "side_a": "p.ucdp_side = 'A'",
-    "side_b": "p.ucdp_side = 'B'",
-    "initiators": "p.initiator",
-    "claimed_by": "p.claimed_responsibility",
-}
-
-
 def _actors_in(name: str) -> str:
-    return f"coalesce(pa.{name}, '')"
+    # Who took part, in each convention: read from the API's summary (`r` in _FROM).
+    return f"coalesce(r.{name}, '')"
 
 
 # Labels and names in the request's language, passed as one JSON parameter.
@@ -193,7 +181,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("claimed_by", _actors_in("claimed_by"), "#org+claimed", "string", False),
     Column(
         "actors",
-        "coalesce(pa.actors, '[]'::json)",
+        "coalesce(r.actors::json, '[]'::json)",
         "",
         "array",
         False,
@@ -201,14 +189,16 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "claims_count",
-        "cl.n",
+        "coalesce(r.claims_count, 0)",
         "#meta+claims",
         "integer",
         False,
     ),
     Column(
         "claims_summary",
-        "coalesce(cl.summary, '')",
+        "CASE WHEN %(confidential)s THEN coalesce(r.claims_summary_named, '') "
+        f"ELSE replace(coalesce(r.claims_summary, ''), chr(1), {LABELS}->>'confidential_source') "
+        "END",
         "#meta+claims+summary",
         "string",
         False,
@@ -217,28 +207,28 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "source_count",
-        "cl.sources",
+        "coalesce(r.source_count, 0)",
         "#meta+sources",
         "integer",
         False,
     ),
     Column(
         "harm_assessments",
-        "ex.harm_assessments",
+        "coalesce(r.harm_assessments, 0)",
         "#meta+harm_assessments",
         "integer",
         False,
     ),
     Column(
         "acled_event_ids",
-        "ex.acled_event_ids",
+        "coalesce(r.acled_event_ids, '')",
         "#event+id+acled",
         "string",
         False,
     ),
     Column(
         "ucdp_ged_ids",
-        "ex.ucdp_ged_ids",
+        "coalesce(r.ucdp_ged_ids, '')",
         "#event+id+ucdp",
         "string",
         False,
@@ -260,68 +250,18 @@ COLUMNS: tuple[Column, ...] = (
 
 CSV_COLUMNS = tuple(c for c in COLUMNS if c.name != "actors")
 
-# Each participant once, in (sequence, id) order: the lists below aggregate this sorted input
-# (one sort per incident, where an ORDER BY in each of the eight aggregates sorted eight times).
-_PARTICIPANTS = """
-    SELECT p.id, p.acled_position, p.ucdp_side, p.initiator, p.claimed_responsibility,
-           p.sequence, a.name{actor_json}
-    FROM incidents_incidentactor p
-    -- One index probe per participant (OFFSET 0 keeps it a probe): a hash of the whole actor
-    -- table for every incident costs more.
-    CROSS JOIN LATERAL (SELECT * FROM actors_actor x WHERE x.id = p.actor_id OFFSET 0) a
-    WHERE p.incident_id = i.id
-    ORDER BY p.sequence, p.id
-"""
-_ACTOR_JSON = """,
-           json_build_object('id', a.id, 'slug', a.slug, 'name', a.name, 'acronym', a.acronym,
-      'kind', a.kind, 'acled_position', p.acled_position, 'ucdp_side', p.ucdp_side,
-      'inter', coalesce(p.acled_inter, a.acled_inter,
-                        (%(labels)s::jsonb->'inter_by_kind'->>a.kind)::int),
-      'initiator', p.initiator, 'claimed_responsibility', p.claimed_responsibility) AS actor"""
-
-_FROM_TEMPLATE = """
+_FROM = """
 FROM page
 -- Every join a probe by key (a nested loop), so the rows come out in the page's order and the
 -- wide rows are never sorted again (a full download's external sort cost more than the rest).
 CROSS JOIN LATERAL (SELECT * FROM incidents_incident x WHERE x.id = page.id OFFSET 0) i
 LEFT JOIN LATERAL (SELECT * FROM incidents_adminarea x WHERE x.id = i.admin1_id OFFSET 0) a1 ON true
 LEFT JOIN LATERAL (SELECT * FROM incidents_adminarea x WHERE x.id = i.admin2_id OFFSET 0) a2 ON true
-CROSS JOIN LATERAL (
-  SELECT
-    {participant_lists}{actors_json}
-  FROM ({participants}) p
-) pa
-CROSS JOIN LATERAL (
-  -- A source is cited once per incident (claim_one_per_source): its claims count its sources.
-  SELECT count(*) AS n, count(c.source_id) AS sources, string_agg(c.line, '; ') AS summary
-  FROM (
-    SELECT c.source_id,
-      CASE WHEN s.confidential AND NOT %(confidential)s
-           THEN %(labels)s::jsonb->>'confidential_source' ELSE s.publisher END
-      || ' (' || s.reliability || c.credibility || '): '
-      || CASE
-           WHEN c.fatalities_best IS NULL AND c.fatalities_low IS NULL
-                AND c.fatalities_high IS NULL THEN '?'
-           WHEN c.fatalities_low IS NOT DISTINCT FROM c.fatalities_high
-             THEN coalesce(c.fatalities_best, c.fatalities_low)::text
-           ELSE coalesce(c.fatalities_low::text, '?') || '-'
-                || coalesce(c.fatalities_high::text, '?')
-         END AS line
-    FROM incidents_claim c JOIN incidents_source s ON s.id = c.source_id
-    WHERE c.incident_id = i.id
-    ORDER BY s.reliability, c.credibility, c.id
-  ) c
-) cl
--- Once per incident (a CSV cell names its value twice).
-CROSS JOIN LATERAL (
-  SELECT
-    (SELECT count(*) FROM incidents_civilianharmreport h WHERE h.incident_id = i.id)
-      AS harm_assessments,
-    (SELECT coalesce(string_agg(e.event_id_cnty, ';' ORDER BY e.event_id_cnty), '')
-     FROM incidents_acledevent e WHERE e.incident_id = i.id) AS acled_event_ids,
-    (SELECT coalesce(string_agg(e.ged_id::text, ';' ORDER BY e.ged_id), '')
-     FROM incidents_ucdpevent e WHERE e.incident_id = i.id) AS ucdp_ged_ids
-) ex
+-- Participants, claims, harm assessments and dataset ids: one row of the API's summary, kept
+-- exact by triggers (incidents/sql/apirecords.sql); none when the incident has none of them.
+LEFT JOIN LATERAL (
+  SELECT * FROM incidents_apirecord x WHERE x.incident_id = i.id OFFSET 0
+) r ON true
 CROSS JOIN LATERAL (
   SELECT CASE
     WHEN NOT %(coarse)s OR i.location IS NULL THEN i.location
@@ -329,31 +269,6 @@ CROSS JOIN LATERAL (
   END AS point
 ) g
 """
-
-
-def _from(*, actors_json: bool) -> str:
-    lists = ",\n    ".join(
-        f"string_agg(p.name, '; ') FILTER (WHERE {condition}) AS {name}"
-        for name, condition in PARTICIPANT_LISTS.items()
-    )
-    return (
-        _FROM_TEMPLATE.replace("{participant_lists}", lists)
-        .replace(
-            "{actors_json}",
-            ",\n    json_agg(p.actor ORDER BY p.acled_position, p.sequence, p.id) AS actors"
-            if actors_json
-            else "",
-        )
-        .replace(
-            "{participants}",
-            _PARTICIPANTS.replace("{actor_json}", _ACTOR_JSON if actors_json else ""),
-        )
-    )
-
-
-_FROM = _from(actors_json=True)
-# The CSV download's FROM: the same, without the participants as JSON (CSV has no `actors`).
-_FROM_CSV = _from(actors_json=False)
 
 
 def _labels() -> str:
@@ -522,7 +437,7 @@ def csv_copy_sql(queryset: QuerySet, ordering: tuple[str, ...], shape: Shape) ->
     """COPY of the CSV rows (no header) of the queryset's incidents, in order, with its
     parameters (bound client-side: COPY takes none)."""
     select = ", ".join(f"{_csv_cell(c)} AS {c.name}" for c in CSV_COLUMNS)
-    sql, params = _page_sql(queryset, order_sql(ordering), select, _FROM_CSV)
+    sql, params = _page_sql(queryset, order_sql(ordering), select)
     return f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", {**params, **shape.params()}
 
 

@@ -12,6 +12,7 @@ from incidents.geo.models import (
     ReferenceDataset,
 )
 from incidents.models.actorcells import ActorCell, ActorGroup, ActorGroupWindow, ActorSummaryState
+from incidents.models.apirecords import ApiRecord
 from incidents.models.external import AcledEvent, UcdpEvent
 from incidents.models.harm import (
     AgeGroup,
@@ -66,6 +67,7 @@ __all__ = [
     "AdminAreaPart",
     "AdminLevel",
     "AgeGroup",
+    "ApiRecord",
     "BoundarySource",
     "CivilianHarmReport",
     "CivilianObject",
