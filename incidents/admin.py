@@ -20,6 +20,7 @@ from incidents.models import (
     ActorSummaryState,
     AdminArea,
     AdminAreaPart,
+    ApiRecord,
     CivilianHarmReport,
     Claim,
     IdempotentRequest,
@@ -494,6 +495,14 @@ class ActorGroupWindowAdmin(DerivedDataAdmin):
 @admin.register(ActorSummaryState)
 class ActorSummaryStateAdmin(DerivedDataAdmin):
     list_display = ("relations_fingerprint", "built_at")
+
+
+@admin.register(ApiRecord)
+class ApiRecordAdmin(DerivedDataAdmin):
+    """The API's per-incident summary (incidents/sql/apirecords.sql)."""
+
+    list_display = ("incident_id", "actor1", "actor2", "claims_count", "source_count")
+    search_fields = ("incident__id",)
 
 
 @admin.register(ActorCell)

@@ -38,6 +38,7 @@ _READ_MODELS = {
         "actorsummarystate",
         "actorcell",
         "incidenttombstone",
+        "apirecord",
     ],
     "actors": ["actor", "actoralias", "actorrelation", "actorpresence"],
 }

@@ -185,6 +185,8 @@ ADMIN_MODELS = {
     "incidents.actorgroupwindow": rights(view=EDITING, add=NOBODY, change=NOBODY, delete=NOBODY),
     "incidents.actorsummarystate": rights(view=EDITING, add=NOBODY, change=NOBODY, delete=NOBODY),
     "incidents.actorcell": rights(view=EDITING, add=NOBODY, change=NOBODY, delete=NOBODY),
+    # The API's per-incident summary, kept by the database: the same.
+    "incidents.apirecord": rights(view=EDITING, add=NOBODY, change=NOBODY, delete=NOBODY),
     # A dataset record is written by the loaders (it holds the file's fingerprint and its
     # attribution); no one writes it by hand. An admin may delete it, which makes the next setup
     # load that file again.

@@ -24,6 +24,7 @@ def domain_models():
 
 DERIVED = {
     "MapCell",
+    "ApiRecord",
     "ActorGroup",
     "ActorGroupWindow",
     "ActorSummaryState",
