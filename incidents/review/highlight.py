@@ -73,8 +73,26 @@ def _place_title(mention: dict, geocoded: dict | None) -> str:
     return title
 
 
+def casualty_figures(item: dict) -> str:
+    """A figure as its range: "12+" for "at least twelve" (no upper bound), "5-7" with the best
+    guess in brackets when it is neither end ("about six": "5-7 (6)"), "8" when exact."""
+    low, best, high = (item.get(k) for k in ("low", "best", "high"))
+    low = best if low is None else low
+    if low is None:
+        return ""
+    if high is None:
+        text = f"{low}+"
+    elif high == low:
+        text = str(low)
+    else:
+        text = f"{low}–{high}"
+    if best is not None and best not in (low, high):
+        text += f" ({best})"
+    return text
+
+
 def _casualty_title(item: dict) -> str:
-    figures = "–".join(str(item.get(k)) for k in ("low", "best", "high") if item.get(k) is not None)
+    figures = casualty_figures(item)
     kind, category = casualty_labels(item)
     return _("%(kind)s, %(category)s: %(figures)s") % {
         "kind": kind,

@@ -19,7 +19,7 @@ from incidents.ingest.models import ExtractionFeedback, RawReport, ReviewDecisio
 from incidents.models import Claim, Incident, Origin, Status
 from incidents.review import selectors
 from incidents.review import services as review
-from incidents.review.highlight import Mark, text_marked
+from incidents.review.highlight import Mark, casualty_figures, text_marked
 from tests.factories import IncidentActorFactory, IncidentFactory
 from tests.incidents.ingest.test_pipeline import require_extractor
 
@@ -130,6 +130,21 @@ def test_the_queue_lists_drafts_with_the_extracted_values_marked_at_their_spans(
     assert [t for k, t in marks if k == "actor"] == [a["span"]["text"] for a in event["actors"]]
     assert [t for k, t in marks if k == "actor"] == ["Malian army", "JNIM"]
     assert ("type", "ambushed") in marks and ("source", "according to local sources") in marks
+
+
+@pytest.mark.parametrize(
+    ("figure", "shown"),
+    [
+        ({"low": 12, "best": 12, "high": None}, "12+"),  # "at least twelve": no upper bound
+        ({"low": 8, "best": 8, "high": 8}, "8"),
+        ({"low": 5, "best": 6, "high": 7}, "5–7 (6)"),  # "about six"
+        ({"low": 20, "best": 30, "high": 40}, "20–40 (30)"),  # "dozens"
+        ({"low": None, "best": 3, "high": 3}, "3"),
+        ({"low": None, "best": None, "high": None}, ""),
+    ],
+)
+def test_a_casualty_figure_is_shown_as_its_range(figure, shown):
+    assert casualty_figures(figure) == shown
 
 
 def test_a_grey_zone_match_is_shown_beside_its_candidate(client, users, candidate, grey, draft):
