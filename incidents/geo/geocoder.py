@@ -521,7 +521,6 @@ def _prepared_sql(sql: str) -> str:
         .replace("%(classes)s", "$3")
         .replace("%(limit)s", "$4")
         .replace("%(ids)s", "$5")
-        .replace("%%", "%")
     )
 
 
@@ -536,9 +535,12 @@ def _search_rows(sql: str, params: dict, cursor=None) -> list[tuple]:
     prepared = _PREPARED_ON.setdefault(connection.connection, set())
     if name not in prepared:
         # Not transactional: a prepared statement outlives a rolled-back transaction.
+        # With an (empty) parameter list, so that the driver reads `%%` as `%` whatever the
+        # cursor wrappers do with a statement without parameters.
         cursor.execute(
             f"PREPARE {name} (text, text[], text[], integer, bigint[]) AS "
-            + _prepared_sql(sql.replace("{name}", column))
+            + _prepared_sql(sql.replace("{name}", column)),
+            [],
         )
         prepared.add(name)
     cursor.execute(
