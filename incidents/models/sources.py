@@ -198,6 +198,39 @@ def _sum_of_lows() -> Coalesce:
     return total
 
 
+def claim_estimates_triggers() -> list[pgtrigger.Trigger]:
+    """Writing claims re-derives the estimates of the incidents they belong to (before and after
+    a move), once per statement with the claims it wrote (a transition table), in one set-based
+    statement (incidents_refresh_estimates_many in incidents/sql/estimates.sql): a form's one
+    claim gets the same figures as before, and a bulk import of thousands of claims does not
+    derive them one claim at a time. One trigger per operation (a transition table belongs to
+    one operation)."""
+    rows = {
+        "insert": ("SELECT incident_id FROM new_rows", {"new": "new_rows"}),
+        "update": (
+            "SELECT incident_id FROM old_rows UNION SELECT incident_id FROM new_rows",
+            {"old": "old_rows", "new": "new_rows"},
+        ),
+        "delete": ("SELECT incident_id FROM old_rows", {"old": "old_rows"}),
+    }
+    operations = {
+        "insert": pgtrigger.Insert,
+        "update": pgtrigger.Update,
+        "delete": pgtrigger.Delete,
+    }
+    return [
+        pgtrigger.Trigger(
+            name=f"claim_estimates_{op}",
+            level=pgtrigger.Statement,
+            when=pgtrigger.After,
+            operation=operations[op],
+            referencing=pgtrigger.Referencing(**referencing),
+            func=f"PERFORM incidents_refresh_estimates_many(ARRAY({ids})); RETURN NULL;",
+        )
+        for op, (ids, referencing) in rows.items()
+    ]
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Claim(Attributed, CasualtyEstimates):
     """What one source says about one incident: the dead by category (civilians, each side,
@@ -259,21 +292,7 @@ class Claim(Attributed, CasualtyEstimates):
         ]
         triggers = [
             touch_updated_at("claim_touch_updated_at"),
-            pgtrigger.Trigger(
-                name="claim_fatalities_rederive",
-                when=pgtrigger.After,
-                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
-                func="""
-                IF TG_OP <> 'INSERT' THEN
-                    PERFORM incidents_refresh_estimates(OLD.incident_id);
-                END IF;
-                IF TG_OP = 'INSERT'
-                   OR (TG_OP = 'UPDATE' AND NEW.incident_id <> OLD.incident_id) THEN
-                    PERFORM incidents_refresh_estimates(NEW.incident_id);
-                END IF;
-                RETURN NULL;
-                """,
-            ),
+            *claim_estimates_triggers(),
             *incident_touch_triggers("claim"),
         ]
 

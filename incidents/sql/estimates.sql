@@ -13,7 +13,8 @@
 -- deaths_civilians and deaths_unknown; it says nothing of the high.
 --
 -- The incident keeps the derived figures unless an editor overrides them (fatalities_override).
--- Triggers on incidents_claim, incidents_source and incidents_incident call these functions.
+-- Triggers on incidents_claim (statement-level: one derivation for all the incidents a
+-- statement touched), incidents_source and incidents_incident call these functions.
 
 CREATE OR REPLACE FUNCTION incidents_estimates_from_claims(incident bigint)
 RETURNS TABLE (category text, low integer, best integer, high integer)
@@ -101,9 +102,12 @@ LANGUAGE sql STABLE AS $$
   FROM incidents_estimates_from_claims(incident) e
 $$;
 
--- Writes the derived figures on the incident, unless an editor overrode them or they are
--- already there (so that history records only real changes).
-CREATE OR REPLACE FUNCTION incidents_refresh_estimates(incident bigint)
+-- Writes the derived figures on the incidents, unless an editor overrode them or they are
+-- already there (so that history records only real changes). One statement for any number of
+-- incidents: the claims' statement-level triggers pass every incident a statement touched (a
+-- form's one claim, or an import's batch), so a bulk import derives its figures set-wise, with
+-- the same rule, and the incidents' own statement triggers fire once, not once a claim.
+CREATE OR REPLACE FUNCTION incidents_refresh_estimates_many(incidents bigint[])
 RETURNS void LANGUAGE sql AS $$
   UPDATE incidents_incident i
   SET (fatalities_low, fatalities_best, fatalities_high, killed_civilians_low, killed_civilians_best,
@@ -117,8 +121,9 @@ RETURNS void LANGUAGE sql AS $$
        d.killed_side_b_high, d.killed_unknown_low, d.killed_unknown_best,
        d.killed_unknown_high, d.injured_low, d.injured_best, d.injured_high, d.abducted_low,
        d.abducted_best, d.abducted_high)
-  FROM incidents_estimates_row(incident) d
-  WHERE i.id = incident AND NOT i.fatalities_override
+  FROM (SELECT DISTINCT t.id FROM unnest(incidents) AS t (id) WHERE t.id IS NOT NULL) AS t
+  CROSS JOIN LATERAL incidents_estimates_row(t.id) d
+  WHERE i.id = t.id AND NOT i.fatalities_override
     AND (i.fatalities_low, i.fatalities_best, i.fatalities_high, i.killed_civilians_low,
          i.killed_civilians_best, i.killed_civilians_high, i.killed_side_a_low,
          i.killed_side_a_best, i.killed_side_a_high, i.killed_side_b_low, i.killed_side_b_best,
@@ -132,6 +137,12 @@ RETURNS void LANGUAGE sql AS $$
          d.killed_side_b_high, d.killed_unknown_low, d.killed_unknown_best,
          d.killed_unknown_high, d.injured_low, d.injured_best, d.injured_high, d.abducted_low,
          d.abducted_best, d.abducted_high)
+$$;
+
+-- One incident (kept for callers that name one).
+CREATE OR REPLACE FUNCTION incidents_refresh_estimates(incident bigint)
+RETURNS void LANGUAGE sql AS $$
+  SELECT incidents_refresh_estimates_many(ARRAY[incident])
 $$;
 
 -- For the trigger that runs when an editor switches the override off: the row, re-derived.
@@ -159,7 +170,7 @@ $$;
 CREATE OR REPLACE FUNCTION incidents_source_claims_rederive(source bigint)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM incidents_refresh_estimates(c.incident_id)
-  FROM (SELECT DISTINCT cl.incident_id FROM incidents_claim cl WHERE cl.source_id = source) c;
+  PERFORM incidents_refresh_estimates_many(
+    ARRAY(SELECT DISTINCT cl.incident_id FROM incidents_claim cl WHERE cl.source_id = source));
 END
 $$;

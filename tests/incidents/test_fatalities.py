@@ -171,3 +171,82 @@ def test_unknown_counts_stay_unknown_on_the_page(client, users):
     assert "0" not in cells, "an unknown count is never shown as zero"
     harm = page[page.index("harm-counts") :]
     assert "<td>6</td><td>?</td>" in harm.replace("\n", "").replace(" ", "")
+
+
+# Claims of several incidents, as a list per incident of (source reliability, claim's figures):
+# ties, categories without a total, bounds wider than the best, a claim with no figure at all.
+CLAIM_SETS = [
+    [
+        ("B", {"fatalities_low": 7, "fatalities_best": 9, "fatalities_high": 12}),
+        ("E", {"fatalities_low": 40, "fatalities_best": 60, "fatalities_high": 60}),
+        ("C", {"fatalities_best": 5, "injured_best": 3}),
+    ],
+    [("B", {"fatalities_best": 12}), ("B", {"fatalities_best": 8})],
+    [
+        ("A", {"killed_civilians_best": 4, "killed_side_a_best": 2}),
+        (
+            "D",
+            {
+                "killed_civilians_low": 1,
+                "killed_civilians_best": 9,
+                "killed_civilians_high": 20,
+                "abducted_best": 6,
+            },
+        ),
+    ],
+    [("C", {})],
+    [
+        ("F", {"killed_unknown_low": 3, "killed_unknown_best": 5, "fatalities_high": 30}),
+        ("B", {"fatalities_best": 2, "injured_low": 1, "injured_best": 2, "injured_high": 4}),
+    ],
+]
+
+
+def test_a_bulk_insert_of_many_claims_derives_what_row_by_row_creation_derives():
+    """The estimates are derived once per statement (one set-based derivation for every incident
+    it touched, as a bulk import writes them): the figures must be those of claims saved one by
+    one, as forms, the API and the workers save them."""
+    one_by_one, bulk = [], []
+    for claims in CLAIM_SETS:
+        incident = IncidentFactory()
+        for reliability, values in claims:
+            ClaimFactory(incident=incident, source=SourceFactory(reliability=reliability), **values)
+        one_by_one.append(estimates(incident))
+    incidents = [IncidentFactory() for _ in CLAIM_SETS]
+    Claim.objects.bulk_create(
+        [
+            Claim(
+                incident=incident,
+                source=SourceFactory(reliability=reliability),
+                summary="What the source says.",
+                **values,
+            )
+            for incident, claims in zip(incidents, CLAIM_SETS, strict=True)
+            for reliability, values in claims
+        ]
+    )
+    bulk.extend(estimates(incident) for incident in incidents)
+    assert bulk == one_by_one
+    assert [figures(i) for i in incidents][:2] == [(7, 9, 60), (None, 8, None)]
+
+    # One statement moving claims between incidents re-derives both ends of each move.
+    first, second = incidents[0], incidents[1]
+    Claim.objects.filter(incident=second).update(incident=first)
+    assert figures(second) == (None, None, None)  # no claim left: unknown, not zero
+    assert figures(first) == derived(first)
+    # One statement deleting the claims of several incidents leaves them all unknown.
+    Claim.objects.filter(incident__in=incidents).delete()
+    assert {figures(i) for i in incidents} == {(None, None, None)}
+
+
+def derived(incident) -> tuple:
+    """The figures the rule gives for an incident's claims as they are now."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT fatalities_low, fatalities_best, fatalities_high"
+            " FROM incidents_estimates_row(%s)",
+            [incident.pk],
+        )
+        return cursor.fetchone()
