@@ -37,6 +37,7 @@ from incidents.interchange.common import (
     number,
     required,
 )
+from incidents.interchange.copy import objects_copy
 from incidents.models import (
     Claim,
     Incident,
@@ -361,7 +362,8 @@ def _rows_insert(items: list[ParsedRow], *, user) -> int:
     source = dataset_source(PUBLISHER, "UCDP Georeferenced Event Dataset (GED)")
     context = pghistory.context(user=user_id) if user_id else contextlib.nullcontext()
     with context:
-        incidents = Incident.objects.bulk_create(
+        incidents = objects_copy(
+            Incident,
             [
                 Incident(
                     status=Status.DRAFT,
@@ -371,16 +373,18 @@ def _rows_insert(items: list[ParsedRow], *, user) -> int:
                     **single_claim_estimates(i.claim),
                 )
                 for i in items
-            ]
+            ],
         )
-        IncidentActor.objects.bulk_create(
+        objects_copy(
+            IncidentActor,
             [
                 IncidentActor(incident=incident, actor=a, ucdp_side=side, name_as_coded=name)
                 for incident, sides in zip(incidents, resolved, strict=True)
                 for side, name, a in sides
-            ]
+            ],
         )
-        Claim.objects.bulk_create(
+        objects_copy(
+            Claim,
             [
                 Claim(
                     incident=incident,
@@ -390,13 +394,14 @@ def _rows_insert(items: list[ParsedRow], *, user) -> int:
                     **i.claim,
                 )
                 for incident, i in zip(incidents, items, strict=True)
-            ]
+            ],
         )
-        UcdpEvent.objects.bulk_create(
+        objects_copy(
+            UcdpEvent,
             [
                 UcdpEvent(incident=incident, ged_id=i.ged_id, **i.record)
                 for incident, i in zip(incidents, items, strict=True)
-            ]
+            ],
         )
     return len(items)
 
