@@ -15,7 +15,7 @@ from django.db.models.functions import Now
 from django.db.models.lookups import Range
 from django.utils.translation import gettext_lazy as _
 
-from config.triggers import touch_updated_at
+from config.triggers import incident_ids_triggers, touch_updated_at
 from incidents.geo.models import AdminArea, Place
 from incidents.models.actorcells import (
     INCIDENT_ACTORCELL_TRIGGERS,
@@ -179,30 +179,17 @@ def incident_touch_triggers(prefix: str) -> list[pgtrigger.Trigger]:
     """Writing a row that hangs on an incident (a participant, a claim) moves the incident's
     updated_at, so an incremental pull by `updated_since` sees the change (incidents/sql/sync.sql).
     Statement-level, one per operation (a transition table belongs to one operation)."""
-    rows = {
-        "insert": ("ARRAY(SELECT DISTINCT incident_id FROM new_rows)", {"new": "new_rows"}),
-        "update": (
-            "ARRAY(SELECT incident_id FROM old_rows UNION SELECT incident_id FROM new_rows)",
-            {"old": "old_rows", "new": "new_rows"},
-        ),
-        "delete": ("ARRAY(SELECT DISTINCT incident_id FROM old_rows)", {"old": "old_rows"}),
-    }
-    operations = {
-        "insert": pgtrigger.Insert,
-        "update": pgtrigger.Update,
-        "delete": pgtrigger.Delete,
-    }
-    return [
-        pgtrigger.Trigger(
-            name=f"{prefix}_touch_incident_{op}",
-            level=pgtrigger.Statement,
-            when=pgtrigger.After,
-            operation=operations[op],
-            referencing=pgtrigger.Referencing(**referencing),
-            func=f"PERFORM incidents_incidents_touch({ids}); RETURN NULL;",
-        )
-        for op, (ids, referencing) in rows.items()
-    ]
+    return incident_ids_triggers(
+        f"{prefix}_touch_incident",
+        {
+            "insert": "ARRAY(SELECT DISTINCT incident_id FROM new_rows)",
+            "update": (
+                "ARRAY(SELECT incident_id FROM old_rows UNION SELECT incident_id FROM new_rows)"
+            ),
+            "delete": "ARRAY(SELECT DISTINCT incident_id FROM old_rows)",
+        },
+        "PERFORM incidents_incidents_touch({ids});",
+    )
 
 
 class Attributed(models.Model):

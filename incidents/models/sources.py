@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from config.triggers import touch_updated_at
+from config.triggers import incident_ids_triggers, touch_updated_at
 from incidents.models.incident import (
     KILLED_BY_CATEGORY,
     Attributed,
@@ -205,30 +205,15 @@ def claim_estimates_triggers() -> list[pgtrigger.Trigger]:
     claim gets the same figures as before, and a bulk import of thousands of claims does not
     derive them one claim at a time. One trigger per operation (a transition table belongs to
     one operation)."""
-    rows = {
-        "insert": ("SELECT incident_id FROM new_rows", {"new": "new_rows"}),
-        "update": (
-            "SELECT incident_id FROM old_rows UNION SELECT incident_id FROM new_rows",
-            {"old": "old_rows", "new": "new_rows"},
-        ),
-        "delete": ("SELECT incident_id FROM old_rows", {"old": "old_rows"}),
-    }
-    operations = {
-        "insert": pgtrigger.Insert,
-        "update": pgtrigger.Update,
-        "delete": pgtrigger.Delete,
-    }
-    return [
-        pgtrigger.Trigger(
-            name=f"claim_estimates_{op}",
-            level=pgtrigger.Statement,
-            when=pgtrigger.After,
-            operation=operations[op],
-            referencing=pgtrigger.Referencing(**referencing),
-            func=f"PERFORM incidents_refresh_estimates_many(ARRAY({ids})); RETURN NULL;",
-        )
-        for op, (ids, referencing) in rows.items()
-    ]
+    return incident_ids_triggers(
+        "claim_estimates",
+        {
+            "insert": "SELECT incident_id FROM new_rows",
+            "update": "SELECT incident_id FROM old_rows UNION SELECT incident_id FROM new_rows",
+            "delete": "SELECT incident_id FROM old_rows",
+        },
+        "PERFORM incidents_refresh_estimates_many(ARRAY({ids}));",
+    )
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())

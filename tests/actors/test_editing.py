@@ -10,19 +10,11 @@ from pghistory.models import Events
 from actors import selectors, services
 from actors.models import Actor, ActorAlias, ActorRelation
 from actors.services import actor_catalogue_load, read_catalogue
+from tests.formsets import management
 
 pytestmark = pytest.mark.django_db
 
 NEW = "/actors/new/"
-
-
-def management(prefix: str, total: int, initial: int = 0) -> dict:
-    return {
-        f"{prefix}-TOTAL_FORMS": str(total),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
 
 
 def actor_data(**fields) -> dict:

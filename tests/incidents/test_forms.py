@@ -20,20 +20,12 @@ from incidents.models import (
     Victim,
 )
 from tests.factories import ActorFactory, IncidentFactory, UserFactory
+from tests.formsets import management
 
 pytestmark = pytest.mark.django_db
 
 NEW = "/incidents/new/"
 TIMBUKTU = ("16.7735", "-3.0074")
-
-
-def management(prefix: str, total: int, initial: int = 0) -> dict:
-    return {
-        f"{prefix}-TOTAL_FORMS": str(total),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
 
 
 def incident_data(**fields) -> dict:

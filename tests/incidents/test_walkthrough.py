@@ -23,6 +23,7 @@ from incidents.forms import (
 )
 from incidents.models import CivilianHarmReport, Claim, Incident, IncidentActor, Status, Victim
 from incidents.sampledata.demo import DEMO_PATH, demo_load
+from tests.formsets import management
 from tests.incidents.test_forms import edit_data
 
 pytestmark = pytest.mark.django_db
@@ -58,15 +59,6 @@ VICTIM_FIELDS = [
     "notes",
 ]
 CLAIM_TYPED = [n for n in CLAIM_FIELDS if n != "stated_date_end"]
-
-
-def management(prefix: str, total: int) -> dict:
-    return {
-        f"{prefix}-TOTAL_FORMS": str(total),
-        f"{prefix}-INITIAL_FORMS": "0",
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
 
 
 def typed(value) -> str | list | None:
