@@ -101,14 +101,7 @@ def process_report(self, report_id: int) -> str:
     """Extracts, geocodes and matches one report and drafts or attaches its incidents. Any
     failure is recorded on the report and retried with backoff; after INGEST_MAX_RETRIES
     retries the report is dead (kept with its error, re-run from the admin)."""
-    try:
-        return pipeline.report_process(report_id).status
-    except Exception as exc:  # every failure is recorded, whatever it is
-        status = pipeline.report_failed(report_id, exc)
-        if status != ReportStatus.FAILED:
-            log.warning("report %s is %s: %s", report_id, status, exc)
-            return status
-        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries + 1)) from exc
+    return _report_step(self, report_id, pipeline.report_process)
 
 
 @shared_task(
@@ -135,14 +128,20 @@ def import_report(self, report_id: int) -> str:
     """Imports an uploaded ACLED or UCDP export (a raw report's bytes) on the imports queue, in
     one transaction: a worker killed mid-import leaves nothing half-imported and the message to
     be delivered again. Failures are recorded and retried like a report's."""
+    return _report_step(self, report_id, pipeline.dataset_report_import)
+
+
+def _report_step(task, report_id: int, step) -> str:
+    """Runs `step` on one report and returns its status. Any failure is recorded on the report
+    and retried with backoff; once the retries are spent the report is dead (its error kept)."""
     try:
-        return pipeline.dataset_report_import(report_id).status
+        return step(report_id).status
     except Exception as exc:  # every failure is recorded, whatever it is
         status = pipeline.report_failed(report_id, exc)
         if status != ReportStatus.FAILED:
             log.warning("report %s is %s: %s", report_id, status, exc)
             return status
-        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries + 1)) from exc
+        raise task.retry(exc=exc, countdown=backoff_seconds(task.request.retries + 1)) from exc
 
 
 def report_enqueue(report_id: int) -> None:
