@@ -1,6 +1,6 @@
 """Benchmark: the partner API's speed at 1,000,000 incidents (issue 15, point 10).
 
-    .venv/bin/python bench/api_speed.py [--requests N] [--naive-requests N] [--note TEXT]
+    .venv/bin/python bench/api_speed.py [--requests N] [--naive-requests N] [--note TEXT] [--cold]
 
 On the shared benchmark database (bench/common.py: 1,000,000 generated incidents, made once and
 reused), as a partner with a key, with a filter matching about 50,000 incidents:
@@ -16,14 +16,18 @@ reused), as a partner with a key, with a filter matching about 50,000 incidents:
 - a full CSV download of about 100,000 rows (streamed): rows per second (budget >= 50,000/s),
   and its memory (tracemalloc's peak of the Python heap while it streams) beside a download of
   about 10,000 rows: flat means the same peak; the background export's writer (exports.py, the
-  Celery task's service) on the same 100,000 rows.
+  Celery task's service) on the same 100,000 rows;
+- with --cold (root, a local Debian cluster), first the same download from disk: PostgreSQL
+  restarted and the operating system's page cache dropped just before it.
 Results go to bench/results/api_speed.json.
 """
 
 import argparse
 import json
 import math
+import os
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -402,6 +406,25 @@ def download(client, filters: dict, *, trace: bool) -> dict:
     return found
 
 
+def caches_dropped() -> str:
+    """Restarts the local PostgreSQL cluster (its shared buffers emptied) and drops the
+    operating system's page cache, so that the next read comes from disk; what was done, or why
+    it could not be."""
+    from django.db import connections
+
+    [(cluster,)] = sql_rows("SHOW cluster_name")  # Debian's clusters: "15/main"
+    connections.close_all()
+    if os.geteuid() != 0:
+        return "not done: dropping the page cache needs root"
+    version, _, name = cluster.partition("/")
+    if not name:
+        return f"not done: {cluster!r} is not a Debian cluster name (version/name)"
+    subprocess.run(["pg_ctlcluster", version, name, "restart"], check=True)
+    os.sync()
+    Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    return f"PostgreSQL {cluster} restarted, page cache dropped"
+
+
 def background_writer(filters: dict) -> dict:
     """The export task's service (exports.export_write) on the same rows, in process."""
     import secrets
@@ -442,6 +465,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=25)
     parser.add_argument("--naive-requests", type=int, default=3)
     parser.add_argument("--note", default="")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="also download from disk: restart PostgreSQL, drop the page cache (root)",
+    )
     parser.add_argument(
         "--count", type=int, default=SHARED_COUNT, help="a smaller database, to try the script"
     )
@@ -490,6 +518,13 @@ def main() -> None:
     clear_url_caches()
 
     print(f"downloads over {export_filter} ({export_rows:,})", flush=True)
+    cold = None
+    if args.cold:
+        how = caches_dropped()
+        cold = {"how": how}
+        if how.startswith("PostgreSQL"):
+            cold.update(download(client, export_filter, trace=False))
+        print(f"  from disk: {cold}", flush=True)
     full = download(client, export_filter, trace=False)
     memory = {
         "small": {"filter": small_filter, **download(client, small_filter, trace=True)},
@@ -532,6 +567,7 @@ def main() -> None:
             "memory": memory,
             "memory_note": "tracemalloc slows Python: rows/s is from the untraced download",
             "background_export_writer": writer,
+            "from_disk": cold or "not measured (--cold)",
         },
     }
     output = Path(args.output)
