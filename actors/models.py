@@ -6,6 +6,7 @@ member groups and an actor's renaming does not split its record.
 """
 
 import pghistory
+import pgtrigger
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
@@ -15,6 +16,35 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.names import Normalise
 from config.triggers import touch_updated_at
+
+# The actor catalogue's load (actors/services.py) says so for its own transaction; any other
+# change to a catalogue row (an editor on the site's pages, an admin, a shell) makes it the
+# editors' own: later catalogue releases no longer update or remove it.
+CATALOGUE_LOAD_SETTING = "actors.catalogue_load"
+CATALOGUE_HELP = _(
+    "Kept in step with the reference catalogue; a change by anyone else ends it (the catalogue "
+    "no longer updates or removes it)."
+)
+
+
+def catalogue_edited(name: str) -> pgtrigger.Trigger:
+    """Clears `catalogue` when a catalogue row's content changes outside the catalogue's load,
+    whoever writes it (forms, admin, raw SQL), so that no editor's correction is silently
+    overwritten by the next release of the catalogue."""
+    ignored = " - 'catalogue' - 'updated_at' - 'normalised'"
+    return pgtrigger.Trigger(
+        name=name,
+        when=pgtrigger.Before,
+        operation=pgtrigger.Update,
+        condition=pgtrigger.Condition(
+            "OLD.catalogue AND NEW.catalogue AND "
+            f"current_setting('{CATALOGUE_LOAD_SETTING}', true) IS DISTINCT FROM 'on'"
+        ),
+        func=(
+            f"IF (to_jsonb(NEW){ignored}) IS DISTINCT FROM (to_jsonb(OLD){ignored}) THEN "
+            "NEW.catalogue := false; END IF; RETURN NEW;"
+        ),
+    )
 
 
 def period_ordered(start: str, end: str) -> Q:
@@ -106,6 +136,7 @@ class Actor(models.Model):
     )
     description = models.TextField(blank=True)
     references = models.JSONField(default=list, blank=True)
+    catalogue = models.BooleanField(default=False, editable=False, help_text=CATALOGUE_HELP)
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
@@ -134,7 +165,10 @@ class Actor(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["kind"])]
-        triggers = [touch_updated_at("actor_touch_updated_at")]
+        triggers = [
+            touch_updated_at("actor_touch_updated_at"),
+            catalogue_edited("actor_catalogue_edited"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
@@ -161,9 +195,7 @@ class ActorPresence(models.Model):
     )
     note = models.TextField(blank=True)
     references = models.JSONField(default=list, blank=True)
-    catalogue = models.BooleanField(
-        default=False, editable=False, help_text=_("Kept in step with the reference catalogue.")
-    )
+    catalogue = models.BooleanField(default=False, editable=False, help_text=CATALOGUE_HELP)
 
     class Meta:
         verbose_name = _("presence")
@@ -184,6 +216,7 @@ class ActorPresence(models.Model):
                 name="actor_presence_unique",
             ),
         ]
+        triggers = [catalogue_edited("presence_catalogue_edited")]
 
     def __str__(self) -> str:
         return f"{self.actor} in {self.country_code}"
@@ -219,9 +252,7 @@ class ActorAlias(models.Model):
     references = models.JSONField(
         default=list, blank=True, help_text=_("The sources that show the name in use.")
     )
-    catalogue = models.BooleanField(
-        default=False, editable=False, help_text=_("Kept in step with the reference catalogue.")
-    )
+    catalogue = models.BooleanField(default=False, editable=False, help_text=CATALOGUE_HELP)
     # Computed by the database, so every write path (admin, loaders, raw SQL) agrees.
     normalised = models.GeneratedField(
         expression=Normalise("name"),
@@ -254,6 +285,7 @@ class ActorAlias(models.Model):
                 OpClass(F("normalised"), name="gin_trgm_ops"), name="actor_alias_normalised_trgm"
             ),
         ]
+        triggers = [catalogue_edited("alias_catalogue_edited")]
 
     def __str__(self) -> str:
         return self.name
@@ -297,9 +329,7 @@ class ActorRelation(models.Model):
     references = models.JSONField(
         default=list, blank=True, help_text=_("The sources that establish the relation.")
     )
-    catalogue = models.BooleanField(
-        default=False, editable=False, help_text=_("Kept in step with the reference catalogue.")
-    )
+    catalogue = models.BooleanField(default=False, editable=False, help_text=CATALOGUE_HELP)
 
     class Meta:
         verbose_name = _("relation")
@@ -325,6 +355,7 @@ class ActorRelation(models.Model):
                 name="actor_relation_unique",
             ),
         ]
+        triggers = [catalogue_edited("relation_catalogue_edited")]
 
     def __str__(self) -> str:
         return f"{self.source} {self.get_type_display()} {self.target}"

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pghistory
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from actors.models import (
+    CATALOGUE_LOAD_SETTING,
     Actor,
     ActorAlias,
     ActorKind,
@@ -68,21 +69,34 @@ def actor_catalogue_load(data: dict) -> LoadReport:
     """Creates or updates the catalogue's actors, their aliases and presences, and the relations,
     keyed by actor slug, alias name, (country, start) and (source, target, type, start). Writes
     only what differs, so loading the same catalogue twice changes nothing. Aliases, presences and
-    relations that the catalogue no longer lists are removed; those added by editors are kept."""
+    relations that the catalogue no longer lists are removed; those added by editors are kept.
+    A catalogue row that anyone changed since (an editor on the site's pages, an admin) is the
+    editors' own (the database clears its `catalogue` flag: models.catalogue_edited): it is
+    neither updated nor removed, and the report counts it as kept."""
     report = LoadReport(kind="actor", label="actors", rows=len(data["actors"]))
-    actors: dict[str, Actor] = {}
-    for entry in data["actors"]:
-        actor = actors[entry["slug"]] = _upsert_actor(entry, report)
-        _sync_aliases(actor, entry.get("aliases") or [], report)
-        _sync_presences(actor, entry.get("presence") or [], report)
-    kept = {_upsert_relation(entry, actors, report) for entry in data.get("relations", [])}
-    stale = ActorRelation.objects.filter(catalogue=True).exclude(pk__in=kept)
-    report.add("removed", "relations", n=stale.count())
-    stale.delete()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'on', true)", [CATALOGUE_LOAD_SETTING])
+    try:
+        actors: dict[str, Actor] = {}
+        for entry in data["actors"]:
+            actor = actors[entry["slug"]] = _upsert_actor(entry, report)
+            _sync_aliases(actor, entry.get("aliases") or [], report)
+            _sync_presences(actor, entry.get("presence") or [], report)
+        kept = {_upsert_relation(entry, actors, report) for entry in data.get("relations", [])}
+        stale = ActorRelation.objects.filter(catalogue=True).exclude(pk__in=kept)
+        report.add("removed", "relations", n=stale.count())
+        stale.delete()
+    finally:
+        # Off again for whatever else the surrounding transaction writes.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, '', true)", [CATALOGUE_LOAD_SETTING])
     return report
 
 
 def _save_if_changed(obj, values: dict, report: LoadReport, kind: str) -> None:
+    if not obj.catalogue:  # changed by editors since the catalogue wrote it, or theirs
+        report.add("kept", kind)
+        return
     report.add("updated" if save_changed(obj, values) else "unchanged", kind)
 
 
@@ -112,6 +126,7 @@ def _upsert_actor(entry: dict, report: LoadReport) -> Actor:
         "fighting_party": entry.get("fighting_party", True),
         "description": entry.get("description") or "",
         "references": entry.get("references") or [],
+        "catalogue": True,
     }
     actor = Actor.objects.filter(slug=slug).first()
     if actor is None:

@@ -68,6 +68,8 @@ class LoadReport:
         for kind in sorted({k for k, _ in self.counts} - {self.kind}):
             c = {a: n for (k, a), n in self.counts.items() if k == kind}
             text += f"; {kind} +{c.get('created', 0)} ~{c.get('updated', 0)} -{c.get('removed', 0)}"
+            if c.get("kept"):
+                text += f" ({c['kept']} kept as edited)"
         extras = {a: n for (k, a), n in self.counts.items() if k == self.kind}
         for action in sorted(set(extras) - {"created", "updated", "unchanged", "removed"}):
             if extras[action]:

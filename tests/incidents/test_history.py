@@ -82,17 +82,23 @@ def test_a_command_write_is_attributed_to_the_command(db):
     assert events_of(incident)[0].pgh_context.metadata["command"] == "load_demo"
 
 
-def test_a_management_command_write_is_attributed_to_the_command(db):
+def test_a_management_command_write_is_attributed_to_the_command(db, tmp_path):
+    import json
+
     from django.core.management import call_command
 
     from actors.models import Actor
+    from actors.services import read_catalogue
 
     call_command("load_actors")
-    # Whatever loaded the catalogue before, this run has one thing to correct.
-    Actor.objects.filter(slug="jnim").update(description="edited by hand")
-    call_command("load_actors")
+    # A new release of the catalogue with one thing to change.
+    release = read_catalogue()
+    next(a for a in release["actors"] if a["slug"] == "jnim")["description"] = "new release"
+    path = tmp_path / "actors.json"
+    path.write_text(json.dumps(release), encoding="utf-8")
+    call_command("load_actors", str(path))
     last = Actor.objects.get(slug="jnim").events.order_by("pgh_id").last()
-    assert last.pgh_label == "update" and last.description != "edited by hand"
+    assert last.pgh_label == "update" and last.description == "new release"
     assert last.pgh_context.metadata["command"] == "load_actors"
 
 
