@@ -9,7 +9,7 @@ history, the map summary, the estimates), so the rules stay the database's.
 The ids are taken from the table's sequence first, so the objects come back with their primary
 keys set, as `bulk_create` leaves them."""
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 from django.db.models.expressions import DatabaseDefault
 
@@ -17,7 +17,9 @@ from django.db.models.expressions import DatabaseDefault
 def objects_copy(model: type[Model], objects: list[Model]) -> list[Model]:
     """Inserts `objects` (new, all built the same way) with COPY and sets their primary keys.
     Fields left to the database's default (`db_default`) and generated ones are left out.
-    Errors are Django's (IntegrityError, DataError), as from `bulk_create`."""
+    Errors are Django's (IntegrityError, DataError), as from `bulk_create`. One transaction
+    (a savepoint inside the caller's): the history's context, set with the ids' statement, holds
+    for the COPY, and a refused row leaves nothing of its batch behind."""
     if not objects:
         return objects
     opts = model._meta
@@ -32,9 +34,12 @@ def objects_copy(model: type[Model], objects: list[Model]) -> list[Model]:
     ]
     table = connection.ops.quote_name(opts.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in [pk, *fields])
-    with connection.wrap_database_errors, connection.cursor() as cursor:
+    with transaction.atomic(), connection.wrap_database_errors, connection.cursor() as cursor:
+        # Not a plain SELECT: pghistory puts its context (who, which command) in front of every
+        # statement but those, and the COPY's triggers read it from the transaction.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            "WITH ids AS (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS id "
+            "FROM generate_series(1, %s)) SELECT id FROM ids",
             [opts.db_table, pk.column, len(objects)],
         )
         ids = [row[0] for row in cursor.fetchall()]
