@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -143,23 +142,15 @@ def incident_merge(request, pk: int):
     return redirect("incidents:detail", pk=survivor.pk)
 
 
-class _DryRun(Exception):
-    pass
-
-
 def merge_preview(survivor: Incident, merged: Incident, user) -> dict:
-    """What the merge would do, found by doing it and rolling it back (the service is the one
-    judge of what moves): {"kept": ids of the merged record's rows that would stay on it, by
-    kind} or {"refusal": the service's message}."""
+    """What the merge would do, read from the service's own rules without writing or locking
+    anything: {"kept": ids of the merged record's rows that would stay on it, by kind} or
+    {"refusal": the service's message}. The POST that follows is judged again."""
     try:
-        with transaction.atomic():
-            operation = services.incident_merge(survivor.pk, merged.pk, user=user)
-            kept = operation.details["kept"]
-            raise _DryRun
-    except _DryRun:
-        return {"kept": {kind: set(ids) for kind, ids in kept.items()}}
+        kept = services.incident_merge_plan(survivor.pk, merged.pk, user=user)
     except (services.WorkflowError, ValidationError) as refusal:
         return {"refusal": _refusal_text(refusal)}
+    return {"kept": {kind: set(ids) for kind, ids in kept.items()}}
 
 
 def _split_rows(rows: dict[str, list], kept: dict[str, set]) -> tuple[dict, dict]:

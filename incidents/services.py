@@ -497,19 +497,32 @@ def _move(rows: list[models.Model], incident: Incident, *, user: User) -> tuple[
     a second actor 1) stays where it is. Returns the ids moved and those kept."""
     moved, kept = [], []
     for row in rows:
-        previous = row.incident_id
-        row.incident = incident
-        try:
-            if isinstance(row, Attributed):
-                record_save(row, user=user, fields=["incident"])
-            else:
-                row.full_clean()
-                row.save(update_fields=["incident"])
-            moved.append(row.pk)
-        except ValidationError:
-            row.incident_id = previous
+        if not _takes(incident, row):
             kept.append(row.pk)
+            continue
+        row.incident = incident
+        if isinstance(row, Attributed):
+            record_save(row, user=user, fields=["incident"])
+        else:
+            row.full_clean()
+            row.save(update_fields=["incident"])
+        moved.append(row.pk)
     return moved, kept
+
+
+def _takes(incident: Incident, row: models.Model) -> bool:
+    """Whether `incident` can take the row: its validation on the incident, read only. The rows
+    of one incident never refuse each other (they hold together already), so each is judged
+    against the target's own rows alone, in any order."""
+    previous = row.incident
+    row.incident = incident
+    try:
+        row.full_clean()
+        return True
+    except ValidationError:
+        return False
+    finally:
+        row.incident = previous
 
 
 def _rows_of(incident: Incident, moved: dict | None = None) -> dict[str, list]:
@@ -545,23 +558,9 @@ def incident_merge(survivor_id: int, merged_id: int, *, user: User) -> ReviewCom
     source, the same actor in the same role, a second actor 1) stays on the merged record,
     listed in the log entry's `details["kept"]`. Recorded (a ReviewComment of kind merge on the
     survivor, and the history)."""
-    _require(user.has_perm("incidents.publish_incident"), _("Only reviewers may merge."))
     _require(survivor_id != merged_id, _("An incident cannot be merged into itself."))
     survivor, merged = _locked_pair(survivor_id, merged_id)
-    for incident in (survivor, merged):
-        _require(
-            incident.status != Status.RETRACTED,
-            _("Incident #%(id)s is retracted: it cannot take part in a merge.")
-            % {"id": incident.pk},
-        )
-    _require(
-        merged.location is not None and bool(merged.sub_event_type),
-        _(
-            "Set the location and sub-event type of #%(id)s before merging it (it is kept, "
-            "retracted)."
-        )
-        % {"id": merged.pk},
-    )
+    _merge_allowed(survivor, merged, user)
     with pghistory.context(user=user.pk, operation="merge"):
         moved: dict = {
             "status": merged.status,
@@ -584,6 +583,38 @@ def incident_merge(survivor_id: int, merged_id: int, *, user: User) -> ReviewCom
             {"other": merged.pk, **moved},
         )
     return operation
+
+
+def incident_merge_plan(survivor_id: int, merged_id: int, *, user: User) -> dict[str, list]:
+    """What incident_merge would keep on the merged record (ids by kind: claims, participants,
+    harm; the rest moves), or its refusal (WorkflowError), found by reading only: the
+    confirmation page's preview, which locks and writes nothing."""
+    _require(survivor_id != merged_id, _("An incident cannot be merged into itself."))
+    survivor = Incident.objects.get(pk=survivor_id)
+    merged = Incident.objects.get(pk=merged_id)
+    _merge_allowed(survivor, merged, user)
+    return {
+        kind: [row.pk for row in rows if not _takes(survivor, row)]
+        for kind, rows in _rows_of(merged).items()
+    }
+
+
+def _merge_allowed(survivor: Incident, merged: Incident, user: User) -> None:
+    _require(user.has_perm("incidents.publish_incident"), _("Only reviewers may merge."))
+    for incident in (survivor, merged):
+        _require(
+            incident.status != Status.RETRACTED,
+            _("Incident #%(id)s is retracted: it cannot take part in a merge.")
+            % {"id": incident.pk},
+        )
+    _require(
+        merged.location is not None and bool(merged.sub_event_type),
+        _(
+            "Set the location and sub-event type of #%(id)s before merging it (it is kept, "
+            "retracted)."
+        )
+        % {"id": merged.pk},
+    )
 
 
 def _log(incident: Incident, user: User, kind: str, text: str, details: dict) -> ReviewComment:

@@ -5,18 +5,22 @@ the history (whole or one field), each refused to the roles that may not."""
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from incidents import services
 from incidents.history import incident_history
 from incidents.models import (
+    AcledPosition,
     Claim,
     CommentKind,
     Incident,
     IncidentActor,
     ReviewComment,
     Status,
+    UcdpSide,
 )
 from tests.factories import (
     ClaimFactory,
@@ -65,12 +69,17 @@ def test_the_merge_page_lists_possible_duplicates_and_confirms_side_by_side(clie
     # A claim of a source the survivor cites already would stay on the merged record.
     rfi = Claim.objects.get(incident=survivor).source
     staying = ClaimFactory(incident=merged, source=rfi, fatalities_best=4)
-    confirm = client.get(url, {"other": merged.pk, "keep": "this"})
+    with CaptureQueriesContext(connection) as queries:
+        confirm = client.get(url, {"other": merged.pk, "keep": "this"})
     assert confirm.status_code == 200
     assert (confirm.context["survivor"], confirm.context["merged"]) == (survivor, merged)
     assert confirm.context["moving_rows"]["claims"] == [moving]
     assert confirm.context["staying_rows"]["claims"] == [staying]
-    assert not ReviewComment.objects.exists()  # the preview was rolled back
+    # The preview only reads: no write, no row lock.
+    statements = [q["sql"].lstrip().upper() for q in queries.captured_queries]
+    assert not [q for q in statements if q.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert not [q for q in statements if "FOR UPDATE" in q or "FOR NO KEY UPDATE" in q]
+    assert not ReviewComment.objects.exists()
     text = confirm.content.decode()
     assert "Studio Tamani" in text and "RFI" in text and 'id="confirm-merge"' in text
     assert Claim.objects.get(pk=moving.pk).incident_id == merged.pk  # nothing done yet
@@ -82,6 +91,38 @@ def test_the_merge_page_lists_possible_duplicates_and_confirms_side_by_side(clie
     assert Claim.objects.get(pk=moving.pk).incident_id == survivor.pk
     operation = ReviewComment.objects.get(kind=CommentKind.MERGE)
     assert operation.author == users["reviewer"]
+
+
+def test_the_preview_keeps_what_the_merge_keeps(users, pair):
+    survivor, merged, moving = pair
+    rfi = Claim.objects.get(incident=survivor).source
+    staying_claim = ClaimFactory(incident=merged, source=rfi, fatalities_best=4)
+    first = IncidentActorFactory(incident=survivor)  # actor 1, side A
+    same_actor = IncidentActorFactory(incident=merged, actor=first.actor)  # stays
+    other_actor = IncidentActorFactory(
+        incident=merged, acled_position=AcledPosition.ACTOR2, ucdp_side=UcdpSide.B
+    )
+    harm = HarmAssessmentFactory(incident=merged)
+
+    plan = services.incident_merge_plan(survivor.pk, merged.pk, user=users["reviewer"])
+    operation = services.incident_merge(survivor.pk, merged.pk, user=users["reviewer"])
+
+    assert plan == operation.details["kept"]
+    assert plan == {"claims": [staying_claim.pk], "participants": [same_actor.pk], "harm": []}
+    assert set(operation.details["claims"]) == {moving.pk}
+    assert set(operation.details["participants"]) == {other_actor.pk}
+    assert operation.details["harm"] == [harm.pk]
+
+
+def test_the_preview_refuses_what_the_merge_refuses(users, pair):
+    survivor, merged, _moving = pair
+    with pytest.raises(services.WorkflowError, match="Only reviewers may merge"):
+        services.incident_merge_plan(survivor.pk, merged.pk, user=users["editor"])
+    Incident.objects.filter(pk=merged.pk).update(
+        status=Status.RETRACTED, retraction_reason="A duplicate of another record."
+    )
+    with pytest.raises(services.WorkflowError, match="retracted"):
+        services.incident_merge_plan(survivor.pk, merged.pk, user=users["reviewer"])
 
 
 def test_the_other_incident_may_be_the_survivor(client, users, pair):
