@@ -60,11 +60,23 @@ class MergeForm(forms.Form):
         ],
         initial="this",
         widget=forms.RadioSelect,
+        required=False,
+        help_text=gettext_lazy(
+            "When not chosen (a possible duplicate's link): the published one survives, else the "
+            "older record."
+        ),
     )
 
     def __init__(self, *args, incident: Incident, **kwargs):
         super().__init__(*args, **kwargs)
         self.incident = incident
+
+    def clean(self):
+        data = super().clean()
+        other = data.get("other")
+        if isinstance(other, Incident) and not data.get("keep"):
+            data["keep"] = "other" if _outranks(other, self.incident) else "this"
+        return data
 
     def clean_other(self) -> Incident:
         pk = self.cleaned_data["other"]
@@ -85,6 +97,15 @@ class MergeForm(forms.Form):
         if self.cleaned_data["keep"] == "other":
             return other, self.incident
         return self.incident, other
+
+
+def _outranks(first: Incident, second: Incident) -> bool:
+    """Whether `first` should survive a merge with `second` when the reviewer has not said: a
+    published record before one that is not, else the older."""
+    published = (first.status == Status.PUBLISHED, second.status == Status.PUBLISHED)
+    if published[0] != published[1]:
+        return published[0]
+    return first.pk < second.pk
 
 
 def _duplicates_of(incident: Incident) -> list:

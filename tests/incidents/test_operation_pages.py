@@ -93,6 +93,23 @@ def test_the_merge_page_lists_possible_duplicates_and_confirms_side_by_side(clie
     assert operation.author == users["reviewer"]
 
 
+def test_a_possible_duplicates_link_keeps_the_published_record_else_the_older(
+    client, users, pair
+):
+    survivor, merged, _moving = pair  # survivor published, merged a draft
+    login(client, users, "reviewer")
+    # From the draft's page, the duplicate's link names only the other record.
+    page = client.get(reverse("incidents:merge", args=[merged.pk]), {"other": survivor.pk})
+    assert page.status_code == 200
+    assert (page.context["survivor"], page.context["merged"]) == (survivor, merged)
+    assert 'name="keep" value="other"' in page.content.decode()
+    # Neither published: the older survives, from either page.
+    Incident.objects.filter(pk=survivor.pk).update(status=Status.DRAFT, published_at=None)
+    for here, other in ((survivor, merged), (merged, survivor)):
+        page = client.get(reverse("incidents:merge", args=[here.pk]), {"other": other.pk})
+        assert (page.context["survivor"], page.context["merged"]) == (survivor, merged)
+
+
 def test_the_preview_keeps_what_the_merge_keeps(users, pair):
     survivor, merged, moving = pair
     rfi = Claim.objects.get(incident=survivor).source
