@@ -13,7 +13,7 @@ class UploadForm(forms.Form):
         label=_("source"),
         queryset=IngestSource.objects.filter(kind__in=UPLOAD_KINDS).order_by("name"),
         help_text=_(
-            "An uploaded-file source for a report (.txt, .html, .eml); a UCDP GED or ACLED "
+            "An uploaded-file source for a report (.txt, .html, .eml, .pdf); a UCDP GED or ACLED "
             "export source for a .csv export."
         ),
     )

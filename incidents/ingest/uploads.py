@@ -1,17 +1,20 @@
-"""Uploaded files: a report an editor received as a file (plain text, an HTML page, an e-mail) or
+"""Uploaded files: a report an editor received as a file (plain text, an HTML page, an e-mail, a
+PDF) or
 an ACLED or UCDP GED CSV export, stored once as a raw report (its bytes and their SHA-256 kept as
 evidence) and then processed like any other report: a text through extraction, an export through
 the dataset import on the imports queue.
 
 What can be read is what the installed libraries read well: text in any common encoding
-(charset-normalizer), HTML (trafilatura, as for feed articles) and e-mail (the standard library).
-Anything else is refused with a message saying which files are accepted."""
+(charset-normalizer), HTML (trafilatura, as for feed articles), e-mail (the standard library) and
+PDF with a text layer (pdfminer.six; a scan without one is refused: there is no OCR). Anything
+else is refused with a message saying which files are accepted."""
 
 import codecs
 import csv
 import email
 import email.policy
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import PurePath
@@ -31,6 +34,7 @@ DATASET_OF_KIND = {IngestSourceKind.UCDP_CSV: "ucdp", IngestSourceKind.ACLED_CSV
 TEXT_SUFFIXES = (".txt", ".text")
 HTML_SUFFIXES = (".html", ".htm")
 EMAIL_SUFFIXES = (".eml",)
+PDF_SUFFIXES = (".pdf",)
 # The columns without which a file is not the export it claims to be (the first ones a reader of
 # each codebook looks for; the row mappings check the rest, row by row).
 DATASET_COLUMNS = {
@@ -116,9 +120,11 @@ def upload_read(name: str, content: bytes) -> UploadedText:
         uploaded = _html_read(content)
     elif suffix in EMAIL_SUFFIXES:
         uploaded = email_read(content)
+    elif suffix in PDF_SUFFIXES:
+        uploaded = pdf_read(content)
     else:
         raise UploadError(
-            _("Files of this type cannot be read: upload a .txt, .html or .eml file.")
+            _("Files of this type cannot be read: upload a .txt, .html, .eml or .pdf file.")
         )
     if not uploaded.text:
         raise UploadError(_("No text was found in the file."))
@@ -184,6 +190,51 @@ def email_read(content: bytes) -> UploadedText:
     if subject and text and not text.startswith(subject):
         text = f"{subject}\n\n{text}"
     return UploadedText(text or subject, subject or _first_line(text), "message/rfc822", published)
+
+
+# A line broken inside a paragraph (not after the end of a sentence, a colon or a blank line).
+_SOFT_BREAK = re.compile(r"(?<=[^\s.!?:;»”\"])[ \t]*\n(?=[ \t]*[^\s•\-–—*\d])")
+
+
+def pdf_read(content: bytes) -> UploadedText:
+    """A PDF's text (its text layer, page by page) with the lines of each paragraph joined again,
+    so that "near\nBoni" reads as "near Boni"; the title from its metadata, else its first line.
+    A damaged or password-protected file and a scan without text are refused, saying which."""
+    from pdfminer.high_level import extract_text
+    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFParser, PDFSyntaxError
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.psexceptions import PSException
+    from pdfminer.utils import decode_text
+
+    if not content.lstrip()[:5] == b"%PDF-":
+        raise UploadError(_("The file is not a PDF."))
+    try:
+        document = PDFDocument(PDFParser(io.BytesIO(content)))
+        text = extract_text(io.BytesIO(content))
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise UploadError(_("The PDF is protected by a password: upload it unprotected.")) from None
+    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError):
+        raise UploadError(_("The PDF is damaged and cannot be read.")) from None
+    paragraphs = []
+    for block in re.split(r"\n\s*\n|\f", text.replace("\r", "")):
+        block = _SOFT_BREAK.sub(" ", block)
+        lines = (" ".join(line.split()) for line in block.splitlines())
+        paragraphs.append("\n".join(line for line in lines if line))
+    text = "\n\n".join(p for p in paragraphs if p)
+    if not text:
+        raise UploadError(
+            _("The PDF has no text layer (a scan?): paste its text or upload it as text.")
+        )
+    title = ""
+    for info in document.info:
+        value = resolve1(info.get("Title"))
+        if isinstance(value, bytes):
+            value = decode_text(value)  # UTF-16 with its mark, else PDFDocEncoding
+        if isinstance(value, str) and value.strip():
+            title = " ".join(value.split())
+            break
+    return UploadedText(text, title or _first_line(text), "application/pdf")
 
 
 def dataset_check(dataset: str, name: str, content: bytes) -> None:

@@ -1,5 +1,5 @@
 """Uploaded files, through the admin's upload page (Django's test client) and the real Celery
-worker: a report in a text, HTML or e-mail file is stored once with its bytes and SHA-256 and
+worker: a report in a text, HTML, e-mail or PDF file is stored once with its bytes and SHA-256 and
 drafted like a pasted text; a UCDP or ACLED CSV export goes through the dataset import on the
 imports queue; a file uploaded twice, an unreadable one or a wrong export is refused at the
 file field and nothing is stored."""
@@ -7,17 +7,25 @@ file field and nothing is stored."""
 import csv
 import hashlib
 import io
+import textwrap
 from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from incidents.ingest.models import IngestSource, IngestSourceKind, RawReport, ReportStatus
+from incidents.ingest.models import (
+    DONE_STATUSES,
+    IngestSource,
+    IngestSourceKind,
+    RawReport,
+    ReportStatus,
+)
 from incidents.ingest.uploads import UPLOADED_SOURCE_NAME, UploadError, upload_read
 from incidents.models import Incident, Origin, UcdpEvent
 from tests.examples import UCDP_ROW
 from tests.factories import UserFactory
 from tests.incidents.ingest.test_feeds import AMBUSH, STRIKE, require_libraries, wait_for
+from tests.pdfs import pdf_bytes
 
 URL = "/admin/incidents/rawreport/upload/"
 
@@ -31,6 +39,21 @@ EMAIL = (
     "Content-Transfer-Encoding: 8bit\r\n\r\n"
     f"{STRIKE}\r\n"
 ).encode()
+
+SITUATION_PDF = pdf_bytes(
+    [
+        [
+            [
+                "Mopti, 20 juin 2024 – Des hommes armés ont attaqué",
+                "le marché de Boni près de la frontière. Au moins",
+                "douze civils ont été tués, selon un élu local.",
+            ],
+            ["Le JNIM a revendiqué l’attaque le lendemain :", "- deux véhicules incendiés ;"],
+        ],
+        [["Le bilan reste provisoire."]],
+    ],
+    title="Note de situation – Boni",
+)
 
 
 def ucdp_csv(rows: list[dict]) -> bytes:
@@ -65,8 +88,26 @@ def test_uploaded_files_are_read_by_their_kind():
     assert mail.title == "Drone strike in Tinzaouaten"
     assert mail.text.startswith("Drone strike in Tinzaouaten\n\nA drone strike hit a wedding")
     assert mail.published_at.date() == date(2024, 6, 24)
-    with pytest.raises(UploadError, match=r"upload a \.txt, \.html or \.eml file"):
-        upload_read("report.pdf", b"%PDF-1.4")
+    # A PDF: its title from the document's information, the lines of each paragraph joined
+    # again (a place name broken over two lines reads whole), the paragraphs kept apart.
+    pdf = upload_read("note.pdf", SITUATION_PDF)
+    assert pdf.title == "Note de situation – Boni" and pdf.content_type == "application/pdf"
+    assert pdf.text == (
+        "Mopti, 20 juin 2024 – Des hommes armés ont attaqué le marché de Boni près de la "
+        "frontière. Au moins douze civils ont été tués, selon un élu local.\n\n"
+        "Le JNIM a revendiqué l’attaque le lendemain :\n- deux véhicules incendiés ;\n\n"
+        "Le bilan reste provisoire."
+    )
+    untitled = upload_read("brief.pdf", pdf_bytes([[["Attack in Djibo."]]]))
+    assert untitled.title == "Attack in Djibo."
+    with pytest.raises(UploadError, match=r"upload a \.txt, \.html, \.eml or \.pdf file"):
+        upload_read("report.docx", b"PK\x03\x04")
+    with pytest.raises(UploadError, match="not a PDF"):
+        upload_read("report.pdf", b"<html>a web page saved as .pdf</html>")
+    with pytest.raises(UploadError, match="damaged"):
+        upload_read("report.pdf", SITUATION_PDF[: len(SITUATION_PDF) // 3])
+    with pytest.raises(UploadError, match="no text layer"):
+        upload_read("scan.pdf", pdf_bytes([[]]))
     with pytest.raises(UploadError, match="No text was found"):
         upload_read("empty.html", b"<html><body></body></html>")
 
@@ -115,10 +156,23 @@ def test_an_uploaded_report_is_stored_once_and_drafted_by_the_worker(
     )
     assert mail.published_at.date() == date(2024, 6, 24)
     assert mail.incident.date_start == date(2024, 6, 23)  # "on Sunday"
+    # The ambush again, as a PDF brief whose column broke "near Boni" over two lines: read
+    # whole, it is the same event, and the report joins the incident drafted from the text.
+    cut = AMBUSH.index(" Boni")
+    lines = [AMBUSH[:cut], *textwrap.wrap(AMBUSH[cut + 1 :], 60)]
+    brief = pdf_bytes([[lines]], title="Weekly brief")
+    upload(client, source, "brief.pdf", brief, published="2024-06-20")
+    attached = wait_for(
+        lambda: RawReport.objects.filter(title="Weekly brief", status__in=DONE_STATUSES).first(),
+        "the PDF to be processed",
+    )
+    assert (attached.status, attached.incident) == (ReportStatus.ATTACHED, report.incident)
     # A file that cannot be read: refused at the field.
     refused = upload(client, source, "scan.pdf", b"%PDF-1.4 ...")
-    assert "upload a .txt, .html or .eml file" in refused.content.decode()
-    assert RawReport.objects.count() == 2
+    assert "The PDF is damaged" in refused.content.decode()
+    refused = upload(client, source, "report.docx", b"PK\x03\x04 ...")
+    assert "upload a .txt, .html, .eml or .pdf file" in refused.content.decode()
+    assert RawReport.objects.count() == 3
     assert Incident.objects.filter(origin=Origin.INGESTED).count() == 2
 
 
