@@ -167,8 +167,10 @@ class RawReportAdmin(admin.ModelAdmin):
         file field, naming the report it is."""
         if not request.user.has_perm(UPLOAD_PERMISSION):
             raise PermissionDenied
-        upload_source()  # the default source exists to be chosen
-        form = UploadForm(request.POST or None, request.FILES or None)
+        default = upload_source()  # the default source exists, and is chosen unless changed
+        form = UploadForm(
+            request.POST or None, request.FILES or None, initial={"source": default.pk}
+        )
         if request.method == "POST" and form.is_valid():
             with transaction.atomic():
                 stored = form.save()

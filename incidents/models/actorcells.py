@@ -27,6 +27,7 @@ class ActorGroup(models.Model):
 
     class Meta:
         verbose_name = "actor group (derived)"
+        verbose_name_plural = "actor groups (derived)"
         constraints = [
             models.UniqueConstraint(fields=["actor", "members"], name="actor_group_unique"),
         ]
@@ -43,6 +44,7 @@ class ActorGroupWindow(models.Model):
 
     class Meta:
         verbose_name = "actor group window (derived)"
+        verbose_name_plural = "actor group windows (derived)"
         indexes = [
             models.Index(
                 fields=["actor", "start_date", "end_date"],
@@ -63,6 +65,7 @@ class ActorSummaryState(models.Model):
 
     class Meta:
         verbose_name = "actor summary state (derived)"
+        verbose_name_plural = "actor summary states (derived)"
 
     def __str__(self) -> str:
         return f"built {self.built_at:%Y-%m-%d %H:%M} from relations {self.relations_fingerprint}"

@@ -40,6 +40,7 @@ class ApiRecord(models.Model):
 
     class Meta:
         verbose_name = "API record summary"
+        verbose_name_plural = "API record summaries"
 
     def __str__(self) -> str:
         return f"API record of incident {self.incident_id}"

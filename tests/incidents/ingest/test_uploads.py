@@ -121,8 +121,9 @@ def test_an_uploaded_report_is_stored_once_and_drafted_by_the_worker(
     client.force_login(UserFactory(username="editor", role="editor"))
     page = client.get("/admin/incidents/rawreport/")
     assert URL in page.content.decode()  # the list links to the upload page
-    client.get(URL)  # the page makes the default upload source
+    form = client.get(URL)  # the page makes the default upload source, chosen unless changed
     source = IngestSource.objects.get(name=UPLOADED_SOURCE_NAME)
+    assert f'<option value="{source.pk}" selected>' in form.content.decode()
     content = AMBUSH.encode()
 
     response = upload(client, source, "ambush.txt", content, published="2024-06-20")
