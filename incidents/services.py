@@ -173,19 +173,27 @@ def actor_summary_refresh(*, log: Log = lambda _: None) -> bool:
 # --- Writing records: validation and attribution, for every write path ------------------------
 
 
-def record_save(obj: Attributed, *, user: User | None, fields: list[str] | None = None) -> None:
+def record_save(
+    obj: Attributed,
+    *,
+    user: User | None,
+    fields: list[str] | None = None,
+    constraints: bool = True,
+) -> None:
     """Validates and saves an attributed record (Incident, Source, Claim, CivilianHarmReport),
     setting who created it (on creation) and who changed it last: the one place where attribution
     is set, so that the forms, the admin, the API, commands and workers all record it (in the
     history too: the user joins the pghistory context). With `fields`, only those (and the
     attribution) are written. An incident's `version` goes up by one on every save after its
-    creation (optimistic locking: incident_update)."""
+    creation (optimistic locking: incident_update). `constraints=False` leaves the model's
+    constraints to the database alone (a bulk import that retries a refused row with them, for
+    the message: Django checks each constraint with a query of its own)."""
     user_id = user.pk if user is not None and user.is_authenticated else None
     creating = obj.pk is None
     if creating and obj.created_by_id is None:
         obj.created_by_id = user_id
     obj.updated_by_id = user_id
-    obj.full_clean()
+    obj.full_clean(validate_constraints=constraints)
     versioned = isinstance(obj, Incident) and not creating
     if versioned:
         obj.version += 1

@@ -6,6 +6,7 @@ import copy
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from actors.models import Actor
 from incidents.interchange import acled, ucdp
@@ -124,6 +125,28 @@ def test_a_bad_acled_row_is_refused_by_column_and_writes_nothing(
     with pytest.raises(InterchangeError, match=message):
         acled.acled_row_import(row)
     assert not Incident.objects.exists() and not AcledEvent.objects.exists()
+
+
+def test_a_row_the_database_refuses_is_named_with_the_models_message(reference_data):
+    # Written first with the constraints left to the database, then again with Django's
+    # validation: the message is the model's, and nothing of the row is kept.
+    row = copy.deepcopy(ACLED_ROW)
+    row["latitude"] = "95.5"  # a number, but no latitude: a rule of the model alone
+    with pytest.raises(InterchangeError, match=r"MLI33190: .*latitude") as refused:
+        acled.acled_row_import(row)
+    assert "violates check constraint" not in str(refused.value)
+    assert not Incident.objects.exists() and not AcledEvent.objects.exists()
+    assert not Claim.objects.exists()
+
+
+def test_participants_written_together_are_still_judged_one_by_one(reference_data):
+    # The same associate twice: one statement in the fast write, refused by the database; the
+    # second write names the rule, and nothing of the row is kept.
+    row = copy.deepcopy(ACLED_ROW)
+    row["assoc_actor_1"] = "Dan Na Ambassagou; Dan Na Ambassagou"
+    with pytest.raises(ValidationError, match="already exists"):
+        acled.acled_row_import(row)
+    assert not Incident.objects.exists() and not IncidentActor.objects.exists()
 
 
 def test_a_full_ucdp_ged_row_is_stored_and_read_back_unchanged(reference_data):
