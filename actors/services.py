@@ -72,25 +72,49 @@ def actor_catalogue_load(data: dict) -> LoadReport:
     relations that the catalogue no longer lists are removed; those added by editors are kept.
     A catalogue row that anyone changed since (an editor on the site's pages, an admin) is the
     editors' own (the database clears its `catalogue` flag: models.catalogue_edited): it is
-    neither updated nor removed, and the report counts it as kept."""
+    neither updated nor removed, and the report counts it as kept. An alias, presence or relation
+    that a person deleted (in the history: deleted by a user, not by a load) is not brought back
+    either, and is counted as kept too."""
     report = LoadReport(kind="actor", label="actors", rows=len(data["actors"]))
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, 'on', true)", [CATALOGUE_LOAD_SETTING])
     try:
-        actors: dict[str, Actor] = {}
-        for entry in data["actors"]:
-            actor = actors[entry["slug"]] = _upsert_actor(entry, report)
-            _sync_aliases(actor, entry.get("aliases") or [], report)
-            _sync_presences(actor, entry.get("presence") or [], report)
-        kept = {_upsert_relation(entry, actors, report) for entry in data.get("relations", [])}
-        stale = ActorRelation.objects.filter(catalogue=True).exclude(pk__in=kept)
-        report.add("removed", "relations", n=stale.count())
-        stale.delete()
+        deleted = {
+            "aliases": _deleted_by_people(ActorAlias, "actor_id", "name"),
+            "presences": _deleted_by_people(
+                ActorPresence, "actor_id", "country_code", "start_date"
+            ),
+            "relations": _deleted_by_people(
+                ActorRelation, "source_id", "target_id", "type", "start_date"
+            ),
+        }
+        with pghistory.context(catalogue_load=True):
+            actors: dict[str, Actor] = {}
+            for entry in data["actors"]:
+                actor = actors[entry["slug"]] = _upsert_actor(entry, report)
+                _sync_aliases(actor, entry.get("aliases") or [], report, deleted["aliases"])
+                _sync_presences(actor, entry.get("presence") or [], report, deleted["presences"])
+            kept = {
+                _upsert_relation(entry, actors, report, deleted["relations"])
+                for entry in data.get("relations", [])
+            }
+            stale = ActorRelation.objects.filter(catalogue=True).exclude(pk__in=kept)
+            report.add("removed", "relations", n=stale.count())
+            stale.delete()
     finally:
         # Off again for whatever else the surrounding transaction writes.
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config(%s, '', true)", [CATALOGUE_LOAD_SETTING])
     return report
+
+
+def _deleted_by_people(model, *key: str) -> set[tuple]:
+    """The keys of the rows of `model` that a person deleted (an editor on the site's pages, an
+    admin): its history's delete events attributed to a user, outside a catalogue load."""
+    events = model.pgh_event_model.objects.filter(
+        pgh_label="delete", pgh_context__metadata__has_key="user"
+    ).exclude(pgh_context__metadata__has_key="catalogue_load")
+    return set(events.values_list(*key))
 
 
 def _save_if_changed(obj, values: dict, report: LoadReport, kind: str) -> None:
@@ -137,7 +161,9 @@ def _upsert_actor(entry: dict, report: LoadReport) -> Actor:
     return actor
 
 
-def _sync_aliases(actor: Actor, entries: list[dict], report: LoadReport) -> None:
+def _sync_aliases(
+    actor: Actor, entries: list[dict], report: LoadReport, deleted: set[tuple]
+) -> None:
     existing = {a.name: a for a in actor.aliases.all()}
     for alias in entries:
         valid_from, from_precision = parse_partial_date(alias.get("valid_from"))
@@ -152,7 +178,9 @@ def _sync_aliases(actor: Actor, entries: list[dict], report: LoadReport) -> None
             "catalogue": True,
         }
         current = existing.pop(alias["name"], None)
-        if current is None:
+        if current is None and (actor.pk, alias["name"]) in deleted:
+            report.add("kept", "aliases")  # deleted by a person: not brought back
+        elif current is None:
             _create(
                 ActorAlias(actor=actor, name=alias["name"], **values),
                 report,
@@ -167,7 +195,9 @@ def _sync_aliases(actor: Actor, entries: list[dict], report: LoadReport) -> None
     report.add("removed", "aliases", n=len(stale))
 
 
-def _sync_presences(actor: Actor, entries: list[dict], report: LoadReport) -> None:
+def _sync_presences(
+    actor: Actor, entries: list[dict], report: LoadReport, deleted: set[tuple]
+) -> None:
     existing = {(p.country_code, p.start_date): p for p in actor.presences.all()}
     for entry in entries:
         start, start_precision = parse_partial_date(entry.get("start"))
@@ -181,7 +211,9 @@ def _sync_presences(actor: Actor, entries: list[dict], report: LoadReport) -> No
             "catalogue": True,
         }
         current = existing.pop((entry["country"], start), None)
-        if current is None:
+        if current is None and (actor.pk, entry["country"], start) in deleted:
+            report.add("kept", "presences")  # deleted by a person: not brought back
+        elif current is None:
             presence = ActorPresence(
                 actor=actor, country_code=entry["country"], start_date=start, **values
             )
@@ -194,7 +226,9 @@ def _sync_presences(actor: Actor, entries: list[dict], report: LoadReport) -> No
     report.add("removed", "presences", n=len(stale))
 
 
-def _upsert_relation(entry: dict, actors: dict[str, Actor], report: LoadReport) -> int:
+def _upsert_relation(
+    entry: dict, actors: dict[str, Actor], report: LoadReport, deleted: set[tuple]
+) -> int | None:
     try:
         source, target = actors[entry["source"]], actors[entry["target"]]
     except KeyError as exc:
@@ -215,6 +249,9 @@ def _upsert_relation(entry: dict, actors: dict[str, Actor], report: LoadReport) 
     relation = ActorRelation.objects.filter(
         source=source, target=target, type=entry["type"], start_date=start
     ).first()
+    if relation is None and (source.pk, target.pk, entry["type"], start) in deleted:
+        report.add("kept", "relations")  # deleted by a person: not brought back
+        return None
     if relation is None:
         relation = ActorRelation(
             source=source, target=target, type=entry["type"], start_date=start, **values

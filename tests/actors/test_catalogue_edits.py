@@ -108,3 +108,35 @@ def test_the_catalogues_own_changes_keep_it_in_step(catalogue, users):
     services.actor_update(jnim.pk, user=users["editor"], description="An editor's.")
     jnim.refresh_from_db()
     assert not jnim.catalogue
+
+
+def test_what_a_person_deleted_is_not_brought_back_but_what_the_catalogue_dropped_is(
+    catalogue, users
+):
+    alias = ActorAlias.objects.filter(actor__slug="jnim", catalogue=True).order_by("name").first()
+    relation = ActorRelation.objects.filter(catalogue=True).first()
+    relation_key = (relation.source_id, relation.target_id, relation.type, relation.start_date)
+    services.alias_delete(alias.pk, user=users["editor"])
+    services.relation_delete(relation.pk, user=users["editor"])
+
+    report = actor_catalogue_load(catalogue)
+    assert not ActorAlias.objects.filter(actor__slug="jnim", name=alias.name).exists()
+    assert not ActorRelation.objects.filter(
+        source_id=relation_key[0],
+        target_id=relation_key[1],
+        type=relation_key[2],
+        start_date=relation_key[3],
+    ).exists()
+    assert "aliases +0 ~0 -0 (1 kept as edited)" in str(report)
+    assert "relations +0 ~0 -0 (1 kept as edited)" in str(report)
+
+    # A release that drops another alias removes it; the next one listing it brings it back.
+    other = ActorAlias.objects.filter(actor__slug="isgs", catalogue=True).first()
+    release = copy.deepcopy(catalogue)
+    entry(release, "isgs")["aliases"] = [
+        a for a in entry(release, "isgs")["aliases"] if a["name"] != other.name
+    ]
+    actor_catalogue_load(release)
+    assert not ActorAlias.objects.filter(pk=other.pk).exists()
+    actor_catalogue_load(catalogue)
+    assert ActorAlias.objects.filter(actor__slug="isgs", name=other.name, catalogue=True).exists()
