@@ -237,6 +237,7 @@ def _participants(
 ) -> None:
     incident.participants.all().delete()
     participants: list[IncidentActor] = []
+    seen: set[tuple[int, str]] = set()
     slots = [
         (AcledPosition.ACTOR1, _names(row.get("actor1"))[:1], inter_code(row.get("inter1"))),
         (AcledPosition.ASSOC_ACTOR_1, _names(row.get("assoc_actor_1")), None),
@@ -256,6 +257,9 @@ def _participants(
                 )
             except CatalogueError as exc:
                 raise InterchangeError(f"{position}: {exc}") from exc
+            if (actor.pk, position) in seen:  # the same actor named twice in one column
+                continue
+            seen.add((actor.pk, position))
             participant = IncidentActor(
                 incident=incident,
                 actor=actor,
