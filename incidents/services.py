@@ -566,7 +566,6 @@ def incident_merge(survivor_id: int, merged_id: int, *, user: User) -> ReviewCom
     source, the same actor in the same role, a second actor 1) stays on the merged record,
     listed in the log entry's `details["kept"]`. Recorded (a ReviewComment of kind merge on the
     survivor, and the history)."""
-    _require(survivor_id != merged_id, _("An incident cannot be merged into itself."))
     survivor, merged = _locked_pair(survivor_id, merged_id)
     _merge_allowed(survivor, merged, user)
     with pghistory.context(user=user.pk, operation="merge"):
@@ -597,7 +596,6 @@ def incident_merge_plan(survivor_id: int, merged_id: int, *, user: User) -> dict
     """What incident_merge would keep on the merged record (ids by kind: claims, participants,
     harm; the rest moves), or its refusal (WorkflowError), found by reading only: the
     confirmation page's preview, which locks and writes nothing."""
-    _require(survivor_id != merged_id, _("An incident cannot be merged into itself."))
     survivor = Incident.objects.get(pk=survivor_id)
     merged = Incident.objects.get(pk=merged_id)
     _merge_allowed(survivor, merged, user)
@@ -608,7 +606,10 @@ def incident_merge_plan(survivor_id: int, merged_id: int, *, user: User) -> dict
 
 
 def _merge_allowed(survivor: Incident, merged: Incident, user: User) -> None:
+    """Refuses (WorkflowError) a merge the rules do not allow: the one check of the merge and of
+    its plan."""
     _require(user.has_perm("incidents.publish_incident"), _("Only reviewers may merge."))
+    _require(survivor.pk != merged.pk, _("An incident cannot be merged into itself."))
     for incident in (survivor, merged):
         _require(
             incident.status != Status.RETRACTED,

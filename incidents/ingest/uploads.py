@@ -207,7 +207,7 @@ def pdf_read(content: bytes) -> UploadedText:
     from pdfminer.psexceptions import PSException
     from pdfminer.utils import decode_text
 
-    if not content.lstrip()[:5] == b"%PDF-":
+    if content.lstrip()[:5] != b"%PDF-":
         raise UploadError(_("The file is not a PDF."))
     try:
         document = PDFDocument(PDFParser(io.BytesIO(content)))

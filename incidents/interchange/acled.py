@@ -204,11 +204,9 @@ def _row_write(row: dict, *, version: str, status: str, user, constraints: bool)
         incident.published_at = timezone.now()
     try:
         record_save(incident, user=user, constraints=constraints)
-    except IntegrityError as exc:
-        if not constraints:
-            raise  # written again, with Django's validation
-        raise InterchangeError(f"{event_id}: {exc}") from exc
     except Exception as exc:  # validation of the model: say which row
+        if isinstance(exc, IntegrityError) and not constraints:
+            raise  # written again, with Django's validation
         raise InterchangeError(f"{event_id}: {exc}") from exc
     _participants(incident, row, event_date, event_id, constraints=constraints)
     _claim(incident, row, version, user, constraints=constraints)

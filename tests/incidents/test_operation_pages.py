@@ -135,6 +135,9 @@ def test_the_preview_refuses_what_the_merge_refuses(users, pair):
     survivor, merged, _moving = pair
     with pytest.raises(services.WorkflowError, match="Only reviewers may merge"):
         services.incident_merge_plan(survivor.pk, merged.pk, user=users["editor"])
+    for judge in (services.incident_merge_plan, services.incident_merge):
+        with pytest.raises(services.WorkflowError, match="cannot be merged into itself"):
+            judge(survivor.pk, survivor.pk, user=users["reviewer"])
     Incident.objects.filter(pk=merged.pk).update(
         status=Status.RETRACTED, retraction_reason="A duplicate of another record."
     )
